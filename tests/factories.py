@@ -1,0 +1,57 @@
+"""Tiny factories: the fewest fields that make a valid record, anything else by keyword."""
+
+import datetime
+
+from django.utils import timezone
+
+from casetracker.cases import models as m
+from casetracker.cases.status import recompute_status
+
+
+def make_source(**kwargs) -> m.Source:
+    kwargs.setdefault("title", "A report")
+    kwargs.setdefault("kind", m.Source.Kind.REPORT)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Source.objects.create(**kwargs)
+
+
+def make_person(**kwargs) -> m.Person:
+    kwargs.setdefault("display_name", "Aigerim Test")
+    kwargs.setdefault("consent", m.Consent.PUBLIC_SOURCE)
+    kwargs.setdefault("risk_level", m.RiskLevel.LOW)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Person.objects.create(**kwargs)
+
+
+def make_entry(person: m.Person, **kwargs) -> m.StatusEntry:
+    kwargs.setdefault("status", m.Status.DETAINED)
+    kwargs.setdefault("occurred_on", datetime.date(2022, 1, 6))
+    kwargs.setdefault("occurred_precision", "day" if kwargs["occurred_on"] else "")
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    entry = m.StatusEntry.objects.create(person=person, **kwargs)
+    recompute_status(person)
+    return entry
+
+
+def make_incident(**kwargs) -> m.Incident:
+    kwargs.setdefault("title", "Protest")
+    kwargs.setdefault("kind", m.Incident.Kind.PROTEST)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Incident.objects.create(**kwargs)
+
+
+def make_citation(source: m.Source, **kwargs) -> m.Citation:
+    kwargs.setdefault("locator", "p. 1")
+    kwargs.setdefault("quote", "")
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Citation.objects.create(source=source, **kwargs)
+
+
+def _published_at(kwargs: dict) -> None:
+    if kwargs.get("publication") == m.Publication.PUBLISHED:
+        kwargs.setdefault("published_at", timezone.now())
