@@ -12,6 +12,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("search/", include("casetracker.search.urls")),
     path("", include("casetracker.public.urls")),
     prefix_default_language=True,
 )
