@@ -176,6 +176,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Content Security Policy from the start: nothing inline, nothing from other hosts.
 CONTENT_SECURITY_POLICY = {

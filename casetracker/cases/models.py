@@ -59,6 +59,14 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        self._stamp_publication()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self._stamp_publication()
+
     @property
     def is_published(self) -> bool:
         return self.publication == Publication.PUBLISHED
@@ -70,6 +78,13 @@ class Record(models.Model):
     def unpublish(self) -> None:
         self.publication = Publication.DRAFT
         self.published_at = None
+
+    def _stamp_publication(self) -> None:
+        # published_at follows the publication state; it is never typed in.
+        if self.publication == Publication.PUBLISHED:
+            self.published_at = self.published_at or timezone.now()
+        else:
+            self.published_at = None
 
 
 def publication_constraint(model: str) -> models.CheckConstraint:
