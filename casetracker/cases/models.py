@@ -87,6 +87,11 @@ class Record(models.Model):
             self.published_at = None
 
 
+class RecordQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(publication=Publication.PUBLISHED)
+
+
 def publication_constraint(model: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(publication=Publication.DRAFT) | Q(published_at__isnull=False),
@@ -132,6 +137,8 @@ class Place(Record):
     has_public_address = models.BooleanField(_("address may be shown publicly"), default=False)
 
     history = HistoricalRecords()
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -192,6 +199,8 @@ class Organisation(Record):
     description = models.TextField(_("description"), blank=True)
 
     history = HistoricalRecords()
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
