@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "casetracker.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (registers the receivers that keep keys in step)

@@ -1,0 +1,384 @@
+"""Finding persons, places and incidents by any written form of their names.
+
+One entry point, `search()`, for the public site, the staff workspace, the API, imports and the
+duplicate check; `rank()` when only ids are needed. Two steps:
+
+1. Candidates from the database, through an index: on PostgreSQL, keys that any query word is
+   `trigram_word_similar` to (pg_trgm's `%>` on the GIN trigram index, so one wrong letter still
+   finds the name); on SQLite, keys containing every query word of three letters or more
+   (FTS5 trigram MATCH), or starting with every word (FTS5 token prefixes where the trigram
+   tokenizer is missing, a LIKE scan for queries of only one- or two-letter words).
+2. Ranking in Python, the same on both databases: exact key (any word order), then all words
+   exact, then all words prefixes of the name's words, then all words inside the name's words,
+   then near misses (PostgreSQL only); within a tier by trigram word similarity, then by the
+   shorter name. Private notes (staff only) rank after every name.
+
+Persons come first, then places, then incidents; each record once, with the name that matched.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Prefetch, Q
+from django.db.models.expressions import RawSQL
+
+from casetracker.cases.models import (
+    Detention,
+    Incident,
+    Involvement,
+    Person,
+    PersonName,
+    Place,
+    Publication,
+)
+
+from . import backends
+from .models import SearchKey
+from .normalise import normalise_name
+
+# Fewer letters than this and the query asks for more instead of listing half the register.
+MIN_QUERY_LETTERS = 2
+# Longer queries are cut: names are short, and each word costs an index probe.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 8
+# Keys fetched from the index and ranked in Python; enough for every page a person reads.
+CANDIDATE_LIMIT = 500
+# Near misses (PostgreSQL) need this word similarity: pg_trgm's default word threshold.
+FUZZY_THRESHOLD = 0.6
+
+KIND_ORDER = {SearchKey.Kind.PERSON: 0, SearchKey.Kind.PLACE: 1, SearchKey.Kind.INCIDENT: 2}
+NOTES_PENALTY = 10
+# On a tie, the name a record is shown by is the one to report as matched.
+FIELD_ORDER = {
+    SearchKey.Field.DISPLAY_NAME: 0,
+    SearchKey.Field.TITLE: 0,
+    SearchKey.Field.NAME: 1,
+    SearchKey.Field.OTHER_NAME: 1,
+    SearchKey.Field.PRIVATE_NOTES: 2,
+}
+
+
+class Tier:
+    EXACT = 0
+    WORDS = 1
+    PREFIX = 2
+    INFIX = 3
+    FUZZY = 4
+
+
+@dataclass
+class Hit:
+    kind: str
+    id: int
+    matched: str
+    field: str
+    rank: tuple
+    obj: Any = None
+
+    @property
+    def matched_other_name(self) -> bool:
+        """Whether the name that matched is not the one the record is shown by."""
+        return self.field not in (SearchKey.Field.DISPLAY_NAME, SearchKey.Field.TITLE)
+
+    @property
+    def matched_notes(self) -> bool:
+        return self.field == SearchKey.Field.PRIVATE_NOTES
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    has_next: bool = False
+    too_short: bool = False
+    offset: int = 0
+    limit: int = 20
+
+    @property
+    def persons(self) -> list[Hit]:
+        return [h for h in self.hits if h.kind == SearchKey.Kind.PERSON]
+
+    @property
+    def places(self) -> list[Hit]:
+        return [h for h in self.hits if h.kind == SearchKey.Kind.PLACE]
+
+    @property
+    def incidents(self) -> list[Hit]:
+        return [h for h in self.hits if h.kind == SearchKey.Kind.INCIDENT]
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
+
+
+def is_too_short(query: str) -> bool:
+    return sum(ch.isalnum() for ch in query) < MIN_QUERY_LETTERS
+
+
+def query_words(query: str) -> list[str]:
+    return normalise_name(query[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_WORDS]
+
+
+# Ranking (pure Python, the same on both databases)
+
+
+def _trigrams(word: str) -> list[str]:
+    """pg_trgm's trigrams of one word, in order: two spaces before, one after."""
+    padded = f"  {word} "
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+def word_similarity(query_word: str, key_word: str) -> float:
+    """The greatest trigram similarity of the query word to any stretch of the key word."""
+    wanted = set(_trigrams(query_word))
+    found = _trigrams(key_word)
+    best = 0.0
+    for start in range(len(found)):
+        extent: set[str] = set()
+        for end in range(start, len(found)):
+            extent.add(found[end])
+            shared = len(wanted & extent)
+            if shared:
+                best = max(best, shared / len(wanted | extent))
+    return best
+
+
+def similarity(qwords: Sequence[str], kwords: Sequence[str]) -> float:
+    if not qwords or not kwords:
+        return 0.0
+    return sum(max(word_similarity(q, k) for k in kwords) for q in qwords) / len(qwords)
+
+
+def _assign(qwords: Sequence[str], kwords: Sequence[str], fits) -> bool:
+    """Whether each query word fits a different key word (longest query words first)."""
+    free = list(kwords)
+    for q in sorted(qwords, key=len, reverse=True):
+        for i, k in enumerate(free):
+            if fits(q, k):
+                del free[i]
+                break
+        else:
+            return False
+    return True
+
+
+def tier(qwords: Sequence[str], kwords: Sequence[str]) -> int:
+    if list(qwords) == list(kwords):
+        return Tier.EXACT
+    if _assign(qwords, kwords, lambda q, k: q == k):
+        return Tier.WORDS
+    if _assign(qwords, kwords, lambda q, k: k.startswith(q)):
+        return Tier.PREFIX
+    if _assign(qwords, kwords, lambda q, k: k.startswith(q) or (len(q) >= 3 and q in k)):
+        return Tier.INFIX
+    return Tier.FUZZY
+
+
+def score(qwords: Sequence[str], key: str, key_field: str) -> tuple | None:
+    """The sort key of one search key for a query, or None when it does not match."""
+    kwords = key.split()
+    found_tier = tier(qwords, kwords)
+    sim = similarity(qwords, kwords)
+    if found_tier == Tier.FUZZY and sim < FUZZY_THRESHOLD:
+        return None
+    if key_field == SearchKey.Field.PRIVATE_NOTES:
+        found_tier += NOTES_PENALTY
+    return (found_tier, -round(sim, 6), FIELD_ORDER[key_field], len(kwords), len(key))
+
+
+# Candidates (one query, through the database's index)
+
+
+def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
+    keys = SearchKey.objects.all()
+    if public:
+        keys = keys.filter(is_public=True)
+    if kinds:
+        keys = keys.filter(kind__in=kinds)
+    if connection.vendor == "postgresql":
+        # One `%>` per word, so "kas tok" finds "Kassym-Jomart Tokayev" although the whole query
+        # is not word-similar to the whole key. One-letter words only narrow the ranking.
+        probes = [w for w in qwords if len(w) >= 2] or qwords
+        condition = Q()
+        for word in probes:
+            condition |= Q(key__trigram_word_similar=word)
+        keys = (
+            keys.filter(condition)
+            .annotate(similarity=TrigramWordSimilarity(" ".join(qwords), "key"))
+            .order_by("-similarity")
+        )
+    else:
+        keys = keys.filter(_sqlite_condition(qwords, public=public, kinds=kinds))
+    return keys.values_list("kind", "field", "person_id", "place_id", "incident_id", "text", "key")[
+        :CANDIDATE_LIMIT
+    ]
+
+
+def _sqlite_condition(qwords: list[str], *, public: bool, kinds: Sequence[str] | None) -> Q:
+    long_words = [w for w in qwords if len(w) >= 3]
+    if backends.sqlite_has_trigram() and long_words:
+        # The trigram tokenizer matches substrings of three letters or more; shorter words are
+        # checked by the ranking. Words are letters and digits only, so quoting is enough.
+        match = " AND ".join(f'"{w}"' for w in long_words)
+    elif not backends.sqlite_has_trigram():
+        match = " AND ".join(f'"{w}"*' for w in qwords)
+    else:
+        # Only one- and two-letter words: no trigram to look up, so a prefix scan of the keys.
+        condition = Q()
+        for word in qwords:
+            condition &= Q(key__startswith=word) | Q(key__contains=f" {word}")
+        return condition
+    # The public and kind filters sit inside the FTS query so its LIMIT counts only keys that
+    # may be shown. Every value is a parameter; the rest of the SQL is fixed text.
+    kinds = list(kinds or SearchKey.Kind.values)
+    kinds += [kinds[0]] * (len(SearchKey.Kind.values) - len(kinds))
+    sql = (
+        "SELECT f.rowid FROM search_searchkey_fts f JOIN search_searchkey k ON k.id = f.rowid "
+        "WHERE search_searchkey_fts MATCH %s AND (k.is_public OR NOT %s) "
+        "AND k.kind IN (%s, %s, %s) ORDER BY f.rank LIMIT %s"
+    )
+    return Q(id__in=RawSQL(sql, [match, public, *kinds, CANDIDATE_LIMIT]))  # noqa: S611
+
+
+def rank(query: str, *, public: bool, kinds: Sequence[str] | None = None) -> list[Hit]:
+    """Every matching record, best first within persons, places, incidents; without objects."""
+    if is_too_short(query):
+        return []
+    qwords = query_words(query)
+    if not qwords:
+        return []
+    best: dict[tuple[str, int], Hit] = {}
+    for kind, key_field, person_id, place_id, incident_id, text, key in _candidates(
+        qwords, public=public, kinds=kinds
+    ):
+        found = score(qwords, key, key_field)
+        if found is None:
+            continue
+        if connection.vendor != "postgresql" and found[0] % NOTES_PENALTY == Tier.FUZZY:
+            continue  # SQLite has no near misses: say so rather than rank at random.
+        target = person_id or place_id or incident_id
+        hit = best.get((kind, target))
+        if hit is None or found < hit.rank:
+            best[(kind, target)] = Hit(kind, target, text, key_field, found)
+    return sorted(best.values(), key=lambda h: (KIND_ORDER[h.kind], h.rank, h.id))
+
+
+def search(
+    query: str,
+    *,
+    public: bool,
+    limit: int = 20,
+    offset: int = 0,
+    kinds: Sequence[str] | None = None,
+) -> SearchResults:
+    """Persons (each with the name that matched), then places, then incidents.
+
+    `public=True` finds only public records through their public names; staff search
+    (`public=False`) finds every record through every name and private notes. The page is
+    `limit` hits from `offset`; `has_next` says whether more follow (no count of the table).
+    """
+    query = (query or "").strip()
+    results = SearchResults(query=query, offset=offset, limit=limit)
+    if is_too_short(query):
+        results.too_short = True
+        return results
+    hits = rank(query, public=public, kinds=kinds)
+    page = hits[offset : offset + limit]
+    results.has_next = len(hits) > offset + limit
+    results.hits = _attach(page, public=public)
+    return results
+
+
+# Loading the records of one page: a fixed number of queries whatever the page holds.
+
+
+def _attach(hits: list[Hit], *, public: bool) -> list[Hit]:
+    ids = {kind: [h.id for h in hits if h.kind == kind] for kind in KIND_ORDER}
+    objects = {
+        SearchKey.Kind.PERSON: _persons(ids[SearchKey.Kind.PERSON], public=public),
+        SearchKey.Kind.PLACE: _places(ids[SearchKey.Kind.PLACE], public=public),
+        SearchKey.Kind.INCIDENT: _incidents(ids[SearchKey.Kind.INCIDENT], public=public),
+    }
+    attached = []
+    for hit in hits:
+        hit.obj = objects[hit.kind].get(hit.id)
+        if hit.obj is None:
+            continue  # Changed since it was indexed: no longer public, or deleted.
+        if hit.kind == SearchKey.Kind.PERSON and public:
+            public_names = {n.name for n in hit.obj.search_names}
+            if hit.field == SearchKey.Field.NAME and hit.matched not in public_names:
+                hit.matched, hit.field = hit.obj.display_name, SearchKey.Field.DISPLAY_NAME
+        attached.append(hit)
+    return attached
+
+
+def _public_places():
+    return Place.objects.filter(publication=Publication.PUBLISHED)
+
+
+def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
+    if not ids:
+        return {}
+    persons = Person.objects.public() if public else Person.objects.all()
+    names = PersonName.objects.public() if public else PersonName.objects.all()
+    detentions = Detention.objects.public() if public else Detention.objects.all()
+    involvements = Involvement.objects.public() if public else Involvement.objects.all()
+    places = _public_places() if public else Place.objects.all()
+    persons = (
+        persons.filter(pk__in=ids)
+        .select_related("latest_public_entry", "latest_entry")
+        .prefetch_related(
+            Prefetch("names", queryset=names, to_attr="search_names"),
+            "roles",
+            Prefetch(
+                "detentions",
+                queryset=detentions.select_related("place", "facility"),
+                to_attr="search_detentions",
+            ),
+            Prefetch(
+                "involvements",
+                queryset=involvements.select_related("incident").prefetch_related(
+                    Prefetch("incident__places", queryset=places, to_attr="search_places")
+                ),
+                to_attr="search_involvements",
+            ),
+        )
+    )
+    found = {}
+    for person in persons:
+        person.search_other_names = _unique(
+            n.name for n in person.search_names if n.name != person.display_name
+        )
+        person.search_place_names = _unique(_person_places(person, public=public))
+        found[person.pk] = person
+    return found
+
+
+def _person_places(person: Person, *, public: bool):
+    for detention in person.search_detentions:
+        for place in (detention.facility, detention.place):
+            if place is not None and (not public or place.is_published):
+                yield place.name
+    for involvement in person.search_involvements:
+        for place in involvement.incident.search_places:
+            yield place.name
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _places(ids: list[int], *, public: bool) -> dict[int, Place]:
+    if not ids:
+        return {}
+    places = _public_places() if public else Place.objects.all()
+    return {p.pk: p for p in places.filter(pk__in=ids)}
+
+
+def _incidents(ids: list[int], *, public: bool) -> dict[int, Incident]:
+    if not ids:
+        return {}
+    incidents = Incident.objects.public() if public else Incident.objects.all()
+    return {i.pk: i for i in incidents.filter(pk__in=ids)}

@@ -1,0 +1,34 @@
+"""Signal receivers that keep search keys in step with single saves (forms, the admin, seeding).
+
+Deletions need no receiver: keys cascade with the person, name, place or incident they point at.
+Writes that bypass signals (`QuerySet.update`, `bulk_create`) call the `reindex_*` functions of
+`casetracker.search.indexing` themselves.
+"""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from casetracker.cases.models import Incident, Person, PersonName, Place
+
+from .indexing import reindex_incidents, reindex_persons, reindex_places
+
+
+@receiver(post_save, sender=Person, dispatch_uid="search_person_saved")
+def person_saved(sender, instance: Person, **kwargs) -> None:
+    # Publication, consent, risk and merging all change whether the person's names are public.
+    reindex_persons([instance.pk])
+
+
+@receiver(post_save, sender=PersonName, dispatch_uid="search_name_saved")
+def name_saved(sender, instance: PersonName, **kwargs) -> None:
+    reindex_persons([instance.person_id])
+
+
+@receiver(post_save, sender=Place, dispatch_uid="search_place_saved")
+def place_saved(sender, instance: Place, **kwargs) -> None:
+    reindex_places([instance.pk])
+
+
+@receiver(post_save, sender=Incident, dispatch_uid="search_incident_saved")
+def incident_saved(sender, instance: Incident, **kwargs) -> None:
+    reindex_incidents([instance.pk])

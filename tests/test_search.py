@@ -1,0 +1,409 @@
+"""The search engine, on both databases: what it finds, in what order, and what it never shows."""
+
+import io
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.urls import reverse
+
+from casetracker.cases import models as m
+from casetracker.search import engine
+from casetracker.search.admin import NameSearchAdminMixin
+from casetracker.search.indexing import reindex_persons
+from casetracker.search.models import SearchKey
+
+from .factories import make_entry, make_incident, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def make_name(person: m.Person, name: str, **kwargs) -> m.PersonName:
+    kwargs.setdefault("kind", m.PersonName.Kind.TRANSLITERATION)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    if kwargs["publication"] == m.Publication.PUBLISHED:
+        kwargs.setdefault("published_at", person.published_at or m.timezone.now())
+    return m.PersonName.objects.create(person=person, name=name, **kwargs)
+
+
+def make_place(**kwargs) -> m.Place:
+    kwargs.setdefault("name", "Almaty")
+    kwargs.setdefault("kind", m.Place.Kind.CITY)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    if kwargs["publication"] == m.Publication.PUBLISHED:
+        kwargs.setdefault("published_at", m.timezone.now())
+    return m.Place.objects.create(**kwargs)
+
+
+def first_person(query: str, *, public: bool = True) -> str | None:
+    results = engine.search(query, public=public)
+    return results.persons[0].obj.display_name if results.persons else None
+
+
+def person_names(query: str, *, public: bool = True) -> list[str]:
+    return [hit.obj.display_name for hit in engine.search(query, public=public).persons]
+
+
+@pytest.fixture
+def register():
+    """A few persons whose names are close to each other, as in the motion."""
+    raigul = make_person(display_name="Raigul Sadyrbayeva")
+    make_name(raigul, "Садырбаева Райгуль", kind=m.PersonName.Kind.NATIVE_SCRIPT)
+    make_person(display_name="Raigul Akhmetova")
+    make_person(display_name="Sadyk Baev")
+    bekizhan = make_person(display_name="Bekizhan Mendygaziyev")
+    make_name(bekizhan, "Mendygaziyev Bekizhan", kind=m.PersonName.Kind.SURNAME_FIRST)
+    make_person(display_name="Barlyk Mendygaziyev")
+    make_person(display_name="Kassym-Jomart Tokayev")
+    make_person(display_name="Mukhtar Ablyazov")
+    make_person(display_name="Daryn Khassenov")
+    make_person(display_name="Daniyar Khassenov")
+    make_person(display_name="Baurzhan Jussupov")
+    return raigul
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Raigul Sadyrbayeva", "Raigul Sadyrbayeva"),  # exact
+        ("sadyrbayeva raigul", "Raigul Sadyrbayeva"),  # reordered
+        ("Садырбаева", "Raigul Sadyrbayeva"),  # Cyrillic
+        ("Sadyrbaeva", "Raigul Sadyrbayeva"),  # other transliteration
+        ("sadyr", "Raigul Sadyrbayeva"),  # prefix
+        ("rai sad", "Raigul Sadyrbayeva"),  # prefixes of both words
+        ("Mendygaziev Bekizhan", "Bekizhan Mendygaziyev"),
+        ("Мендыгазиев Бекижан", "Bekizhan Mendygaziyev"),
+        ("Тоқаев", "Kassym-Jomart Tokayev"),
+        ("kas tok", "Kassym-Jomart Tokayev"),
+        ("ablyaz", "Mukhtar Ablyazov"),
+        ("Джусупов", "Baurzhan Jussupov"),
+        ("Zhusupov", "Baurzhan Jussupov"),
+        ("Хасенов Дарын", "Daryn Khassenov"),
+    ],
+)
+def test_exact_reordered_transliterated_and_prefix_queries_find_the_person_first(
+    register, query, expected
+):
+    assert first_person(query) == expected
+
+
+def test_a_surname_finds_everyone_who_bears_it(register):
+    assert set(person_names("Хасенов")[:2]) == {"Daryn Khassenov", "Daniyar Khassenov"}
+    assert set(person_names("Mendygaziyev")[:2]) == {
+        "Bekizhan Mendygaziyev",
+        "Barlyk Mendygaziyev",
+    }
+
+
+def test_persons_come_before_places_and_incidents():
+    make_incident(title="Shooting of protesters in Zhanaozen")
+    make_place(name="Zhanaozen", other_names="Жаңаөзен\nJanaozen")
+    make_person(display_name="Aidos Zhanaozenov")
+    results = engine.search("Zhanaozen", public=True)
+    assert [hit.kind for hit in results.hits] == ["person", "place", "incident"]
+
+
+def test_kazakh_spelling_finds_the_zhanaozen_events():
+    make_incident(title="Protests in Zhanaozen and Aktau")
+    make_incident(title="Zhanaozen massacre of 2011")
+    make_incident(title="Shooting in Almaty")
+    for query in ["Жанаозен", "Жаңаөзен", "Janaozen"]:
+        titles = {hit.obj.title for hit in engine.search(query, public=True).incidents}
+        assert titles == {"Protests in Zhanaozen and Aktau", "Zhanaozen massacre of 2011"}
+
+
+def test_each_person_result_says_which_name_matched(register):
+    aset = make_person(display_name="Aset Abishev")
+    make_name(aset, "Асет Әбішев", kind=m.PersonName.Kind.NATIVE_SCRIPT)
+    make_name(aset, "Asylbek Abish", kind=m.PersonName.Kind.ALIAS)
+    hit = engine.search("Asylbek", public=True).persons[0]
+    assert (hit.obj.display_name, hit.matched, hit.matched_other_name) == (
+        "Aset Abishev",
+        "Asylbek Abish",
+        True,
+    )
+    # The display name and a spelling with the same key: the display name is reported.
+    hit = engine.search("Aset Abishev", public=True).persons[0]
+    assert (hit.matched, hit.matched_other_name) == ("Aset Abishev", False)
+
+
+def test_public_search_ignores_unpublished_names_while_staff_search_finds_them():
+    person = make_person(display_name="Altynai Tuksikova")
+    make_name(person, "Zhibek Qwertova", publication=m.Publication.DRAFT)
+    assert engine.search("Zhibek Qwertova", public=True).hits == []
+    assert first_person("Zhibek Qwertova", public=False) == "Altynai Tuksikova"
+
+
+def test_public_search_ignores_private_notes_while_staff_search_finds_them():
+    make_person(display_name="Altynai Tuksikova", private_notes="Informant codename Zorkiy")
+    incident = make_incident(title="Night raid", private_notes="Zorkiy was there")
+    assert engine.search("Zorkiy", public=True).hits == []
+    staff = engine.search("Zorkiy", public=False)
+    assert [h.obj for h in staff.incidents] == [incident]
+    assert staff.persons[0].obj.display_name == "Altynai Tuksikova"
+    assert staff.persons[0].matched_notes
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"publication": m.Publication.DRAFT},
+        {"consent": m.Consent.WITHHELD, "publication": m.Publication.DRAFT},
+        {"risk_level": m.RiskLevel.HIGH, "publication": m.Publication.DRAFT},
+        {"consent": m.Consent.UNKNOWN, "publication": m.Publication.DRAFT},
+    ],
+)
+def test_public_search_ignores_non_public_persons_while_staff_search_finds_them(fields):
+    person = make_person(display_name="Nurbolat Seitkulov", **fields)
+    make_name(person, "Нурболат Сейткулов")
+    assert engine.search("Seitkulov", public=True).hits == []
+    assert engine.search("Сейткулов", public=True).hits == []
+    assert first_person("Seitkulov", public=False) == "Nurbolat Seitkulov"
+
+
+def test_a_merged_person_is_found_only_through_the_person_kept():
+    kept = make_person(display_name="Aliya Isenova")
+    merged = make_person(display_name="Aliya Issenova")
+    merged.merged_into = kept
+    merged.save()
+    assert person_names("Isenova") == ["Aliya Isenova"]
+
+
+def test_draft_places_and_incidents_are_not_found_publicly():
+    make_place(name="Taldykorgan", publication=m.Publication.DRAFT)
+    make_incident(title="Taldykorgan shooting", publication=m.Publication.DRAFT)
+    assert engine.search("Taldykorgan", public=True).hits == []
+    assert len(engine.search("Taldykorgan", public=False).hits) == 2
+
+
+def test_publishing_and_unpublishing_keep_the_keys_in_step():
+    person = make_person(display_name="Roza Musayeva", publication=m.Publication.DRAFT)
+    name = make_name(person, "Роза Мусаева", publication=m.Publication.DRAFT)
+    assert person_names("Мусаева") == []
+    person.publish()
+    person.save()
+    assert person_names("Мусаева") == ["Roza Musayeva"]
+    assert engine.search("Мусаева", public=True).persons[0].matched == "Roza Musayeva"
+    assert not SearchKey.objects.get(name=name).is_public
+    name.publish()
+    name.save()
+    assert SearchKey.objects.get(name=name).is_public
+    person.unpublish()
+    person.save()
+    assert person_names("Мусаева") == []
+
+
+def test_renaming_and_deleting_names_keep_the_keys_in_step():
+    person = make_person(display_name="Saule Mukhambetova")
+    name = make_name(person, "Сауле Мухамбетова")
+    person.display_name = "Saule Mukhambetova-Test"
+    person.save()
+    assert SearchKey.objects.filter(person=person).count() == 2
+    name.delete()
+    assert list(SearchKey.objects.filter(person=person).values_list("text", flat=True)) == [
+        "Saule Mukhambetova-Test"
+    ]
+    person.delete()
+    assert not SearchKey.objects.exists()
+
+
+def test_bulk_writes_are_reindexed_by_reindex_persons():
+    person = make_person(display_name="Ulbolsyn Turdiyeva")
+    m.Person.objects.filter(pk=person.pk).update(publication=m.Publication.DRAFT)
+    reindex_persons([person.pk])
+    assert person_names("Turdiyeva") == []
+    assert person_names("Turdiyeva", public=False) == ["Ulbolsyn Turdiyeva"]
+
+
+def test_rebuild_search_keys_rebuilds_every_key(register):
+    before = set(SearchKey.objects.values_list("kind", "text", "key", "is_public"))
+    SearchKey.objects.all().delete()
+    call_command("rebuild_search_keys", stdout=io.StringIO())
+    assert set(SearchKey.objects.values_list("kind", "text", "key", "is_public")) == before
+    assert first_person("Садырбаева") == "Raigul Sadyrbayeva"
+
+
+@pytest.mark.parametrize("query", ["xqzwvkpt", "Qwrtzp Vbnmkl", "zzxq", "щщщщ ыыыы"])
+def test_random_letters_find_nothing(register, query):
+    assert engine.search(query, public=True).hits == []
+    assert engine.search(query, public=False).hits == []
+
+
+@pytest.mark.parametrize("query", ["R", "р", "  a  ", "-"])
+def test_a_one_letter_query_asks_for_more(register, client, query):
+    results = engine.search(query, public=True)
+    assert results.too_short
+    assert results.hits == []
+    response = client.get(reverse("search:search"), {"q": query})
+    assert "Please type at least two letters" in response.content.decode()
+
+
+def test_two_letters_find_names_that_start_with_them(register):
+    assert set(person_names("Ra")) == {"Raigul Sadyrbayeva", "Raigul Akhmetova"}
+
+
+def test_it_shows_a_person_with_other_names_status_roles_and_places(client):
+    journalist = m.Role.objects.create(slug="defender", name="human rights defender")
+    semey = make_place(name="Semey")
+    person = make_person(display_name="Raigul Sadyrbayeva")
+    person.roles.add(journalist)
+    make_name(person, "Садырбаева Райгуль")
+    make_name(person, "Raigul Sadyr-Kyzy", kind=m.PersonName.Kind.ALIAS)
+    make_entry(person, status=m.Status.PRE_TRIAL_DETENTION)
+    person.refresh_from_db()
+    incident = make_incident(title="Protest monitoring in Semey")
+    incident.places.add(semey)
+    m.Involvement.objects.create(
+        person=person,
+        incident=incident,
+        role=m.Involvement.Role.MONITOR,
+        publication=m.Publication.PUBLISHED,
+        published_at=m.timezone.now(),
+    )
+    response = client.get("/en/search/", {"q": "Садырбаева"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="{person.get_absolute_url()}"' in html
+    assert "Садырбаева Райгуль" in html  # other names
+    assert "matched:" not in html  # the display name has the same key
+    assert "pre-trial detention" in html
+    assert f"began on {person.latest_public_entry.date_display}" in html
+    assert "human rights defender" in html
+    assert "Semey" in html
+    html = client.get("/en/search/", {"q": "kyzy"}).content.decode()
+    assert "matched: Raigul Sadyr-Kyzy" in html
+
+
+def test_the_search_page_shows_only_public_fields(client):
+    person = make_person(display_name="Aliya Isenova", private_notes="Secret-marker-XYZ")
+    make_name(person, "Alia Isenova Hidden-Marker", publication=m.Publication.DRAFT)
+    make_entry(person, status=m.Status.DETAINED, note="entry-marker", publication="draft")
+    html = client.get("/en/search/", {"q": "Isenova"}).content.decode()
+    assert "Aliya Isenova" in html
+    for marker in ["Secret-marker", "Hidden-Marker", "detained", "entry-marker"]:
+        assert marker not in html
+
+
+def test_the_search_page_pages_through_results(client):
+    for i in range(25):
+        make_person(display_name=f"Askar Nurlanov{chr(97 + i)}")
+    first = client.get("/en/search/", {"q": "Askar"}).content.decode()
+    assert first.count('href="/en/people/') == 20
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/en/search/", {"q": "Askar", "page": "2"}).content.decode()
+    assert second.count('href="/en/people/') == 5
+    assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
+def test_the_search_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    role = m.Role.objects.create(slug="activist", name="activist")
+    zhanaozen = make_place(name="Zhanaozen")
+    incident = make_incident(title="Zhanaozen protest")
+    incident.places.add(zhanaozen)
+    for i in range(12):
+        person = make_person(display_name=f"Zhanaozen Person{chr(97 + i)}")
+        person.roles.add(role)
+        make_name(person, f"Жаңаөзен Персон{i}")
+        make_entry(person)
+        m.Involvement.objects.create(
+            person=person,
+            incident=incident,
+            role=m.Involvement.Role.DETAINED,
+            publication=m.Publication.PUBLISHED,
+            published_at=m.timezone.now(),
+        )
+        m.Detention.objects.create(
+            person=person,
+            kind=m.Detention.Kind.POLICE_CUSTODY,
+            place=zhanaozen,
+            publication=m.Publication.PUBLISHED,
+            published_at=m.timezone.now(),
+        )
+    # 1 candidate keys through the trigram index (FTS5 on SQLite)
+    # 2 the public persons of the page, with their latest public status entry
+    # 3 their published names, 4 their roles, 5 their public detentions with place and facility
+    # 6 their public involvements with the incident, 7 those incidents' published places
+    # 8 the places found, 9 the incidents found
+    with django_assert_num_queries(9):
+        response = client.get("/en/search/", {"q": "Жанаозен"})
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/en/people/') == 12
+
+
+def test_an_empty_query_shows_the_form_and_runs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/en/search/")
+    assert 'name="q"' in response.content.decode()
+
+
+def test_staff_admin_search_uses_the_engine():
+    person = make_person(display_name="Kassym-Jomart Tokayev", publication=m.Publication.DRAFT)
+    make_person(display_name="Alikhan Smailov")
+
+    class PersonSearchAdmin(NameSearchAdminMixin, admin.ModelAdmin):
+        search_fields = ["display_name"]
+
+    model_admin = PersonSearchAdmin(m.Person, admin.site)
+    request = RequestFactory().get("/admin/cases/person/", {"q": "Тоқаев"})
+    queryset, may_have_duplicates = model_admin.get_search_results(
+        request, m.Person.objects.all(), "Тоқаев"
+    )
+    assert list(queryset) == [person]
+    assert may_have_duplicates is False
+    queryset, _ = model_admin.get_search_results(request, m.Person.objects.all(), "T")
+    assert list(queryset) == []
+
+
+@pytest.mark.postgres
+def test_typos_still_find_the_person_on_postgresql(register):
+    assert first_person("Sadyrbaeca") == "Raigul Sadyrbayeva"
+    assert first_person("Mendygazeiv Bekizan") == "Bekizhan Mendygaziyev"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", ["Tokayev", "Тоқаев", "kas tok"])
+def test_the_candidate_query_uses_the_gin_trigram_index(register, query):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    candidates = engine._candidates(engine.query_words(query), public=True, kinds=None)
+    plan = candidates.explain()
+    assert "searchkey_key_trgm" in plan, plan
+    assert "Seq Scan on search_searchkey" not in plan, plan
+
+
+@pytest.mark.sqlite
+def test_sqlite_keeps_the_fts5_trigram_table_in_step(register):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_searchkey_fts'")
+        assert "trigram" in cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM search_searchkey_fts WHERE search_searchkey_fts MATCH ?",
+            ['"sadirbaeva"'],
+        )
+        assert cursor.fetchone()[0] == 2
+    m.Person.objects.filter(display_name="Raigul Sadyrbayeva").delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchkey_fts WHERE search_searchkey_fts MATCH ?",
+            ['"sadirbaeva"'],
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.sqlite
+def test_sqlite_finds_names_by_letters_inside_them(register):
+    assert first_person("lyazov") == "Mukhtar Ablyazov"
+
+
+@pytest.mark.sqlite
+def test_sqlite_without_the_trigram_tokenizer_falls_back_to_token_prefixes(register, monkeypatch):
+    from casetracker.search import backends
+
+    monkeypatch.setattr(backends, "sqlite_has_trigram", lambda: False)
+    backends.install(connection)  # rolled back with the test
+    assert first_person("Садырбаева") == "Raigul Sadyrbayeva"
+    assert first_person("rai sad") == "Raigul Sadyrbayeva"
+    assert first_person("Mendygaziev Bekizhan") == "Bekizhan Mendygaziyev"
+    assert engine.search("xqzwvkpt", public=True).hits == []
