@@ -55,7 +55,8 @@ else:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with the one-time-code login as its only login (casetracker.security).
+    "casetracker.security.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "casetracker.cases",
     "casetracker.search",
     "casetracker.public",
+    "casetracker.security",
 ]
 
 MIDDLEWARE = [
@@ -83,10 +85,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "casetracker.security.middleware.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "casetracker.security.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,6 +236,27 @@ if not DEBUG:
 
 # Two-factor sign-in for staff: required in production, optional in development.
 STAFF_REQUIRE_2FA = env_flag("STAFF_REQUIRE_2FA", not DEBUG)
+
+# Login throttling (casetracker.security.throttle): failures per username and per client.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_THROTTLE_CACHE = "default"
+
+# The client address: how many proxies of ours append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# Per-client limits on the public doors (casetracker.security.middleware.RateLimitMiddleware),
+# counted in the default cache: Redis when REDIS_URL is set, so they hold across app servers.
+# RATELIMIT_ENABLED=0 is for benchmarks only, and they say so.
+RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+RATELIMIT_CACHE = "default"
+RATELIMITS = {
+    "search": os.environ.get("RATELIMIT_SEARCH", "60/m"),
+    "lists": os.environ.get("RATELIMIT_LISTS", "120/m"),
+    "exports": os.environ.get("RATELIMIT_EXPORTS", "20/m"),
+    "api": os.environ.get("RATELIMIT_API", "120/m"),
+}
 
 # Where the motion's data and text live (see casetracker.cases.seeding).
 SEED_DIR = BASE_DIR / "fixtures"

@@ -1,0 +1,31 @@
+"""Public caches forget what they hold whenever a register record changes.
+
+Unpublishing must take effect on the next request through every door, whichever cache is in use
+(local memory in development, Redis shared by the app servers in production). Every save or
+delete of a register record (publication, status entries, anything the public counts) drops the
+cached public figures, now and again once the transaction commits, so that a request racing the
+transaction cannot put back a count computed from the old rows. Writers that bypass signals
+(QuerySet.update in a staff action) are covered by StaffAreaMiddleware, which does the same after
+every staff POST.
+"""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from casetracker.public.stats import forget_counts
+
+WATCHED_APPS = frozenset({"cases"})
+
+
+def forget_public_caches() -> None:
+    forget_counts()
+    transaction.on_commit(forget_counts)
+
+
+@receiver(post_save, dispatch_uid="security.forget_public_caches.save")
+@receiver(post_delete, dispatch_uid="security.forget_public_caches.delete")
+@receiver(m2m_changed, dispatch_uid="security.forget_public_caches.m2m")
+def register_record_changed(sender, **kwargs) -> None:
+    if sender._meta.app_label in WATCHED_APPS:
+        forget_public_caches()
