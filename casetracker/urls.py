@@ -1,6 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from casetracker.public.sitemaps import SITEMAPS
 
 admin.site.site_header = "Casetracker staff workspace"
 admin.site.site_title = "Casetracker"
@@ -9,6 +12,7 @@ admin.site.index_title = "Case register"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 
 urlpatterns += i18n_patterns(

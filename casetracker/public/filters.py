@@ -24,6 +24,11 @@ class PersonFilter(django_filters.FilterSet):
         queryset=m.Role.objects.all(),
         to_field_name="slug",
     )
+    involvement_role = django_filters.ChoiceFilter(
+        label=_("In an incident as"),
+        choices=m.Involvement.Role.choices,
+        method="filter_involvement_role",
+    )
     place = django_filters.CharFilter(
         label=_("Place"), method="filter_place", widget=forms.HiddenInput
     )
@@ -82,6 +87,10 @@ class PersonFilter(django_filters.FilterSet):
 
     def filter_incident(self, queryset, name, value):
         involved = m.Involvement.objects.public().filter(incident__public_id=value)
+        return queryset.filter(pk__in=involved.values("person"))
+
+    def filter_involvement_role(self, queryset, name, value):
+        involved = m.Involvement.objects.public().filter(role=value)
         return queryset.filter(pk__in=involved.values("person"))
 
     def filter_charge(self, queryset, name, value):

@@ -1,0 +1,54 @@
+"""Template helpers of the public site; each one keeps a non-public row or field out of a page."""
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language_info
+
+from casetracker.cases import public
+from casetracker.cases.dates import format_partial
+
+register = template.Library()
+
+
+@register.filter
+def if_public(record):
+    """The related record itself if the public may see it, else None (a draft place, a
+    confidential source): for foreign keys whose target has its own publication state."""
+    if record is None or not record.is_published:
+        return None
+    if getattr(record, "is_confidential", False):
+        return None
+    return record
+
+
+@register.filter
+def public_citations(fact) -> list:
+    return public.public_citations(fact)
+
+
+@register.filter
+def postal_address(place) -> str:
+    return public.public_postal_address(place)
+
+
+@register.filter
+def partial_date(record, prefix: str) -> str:
+    """`{{ detention|partial_date:"started" }}`: a (date, precision) pair at its precision."""
+    return format_partial(getattr(record, f"{prefix}_on"), getattr(record, f"{prefix}_precision"))
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context, to_home: bool = False) -> list[dict]:
+    """One link per language. On the same page where there is one; on an error page, to each
+    language's home, so the page says nothing about the address asked for."""
+    request = context.get("request")
+    links = []
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        if not to_home and request is not None:
+            url = translate_url(request.get_full_path(), code)
+        else:
+            url = f"/{code}/"
+        links.append({"code": code, "name": info["name_local"], "url": url})
+    return links
