@@ -9,18 +9,27 @@ transaction cannot put back a count computed from the old rows. Writers that byp
 every staff POST.
 """
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from casetracker.public.stats import forget_counts
+from casetracker.public import figures, stats
 
 WATCHED_APPS = frozenset({"cases"})
 
+# Every cached public value. A new cache of public data adds its key here, and
+# tests/test_security_unpublish.py shows it is forgotten.
+PUBLIC_CACHE_KEYS = (stats.HOME_COUNTS_KEY, figures.FIGURES_KEY)
+
+
+def _forget() -> None:
+    cache.delete_many(PUBLIC_CACHE_KEYS)
+
 
 def forget_public_caches() -> None:
-    forget_counts()
-    transaction.on_commit(forget_counts)
+    _forget()
+    transaction.on_commit(_forget)
 
 
 @receiver(post_save, dispatch_uid="security.forget_public_caches.save")
