@@ -6,24 +6,152 @@ timeline drives (a person's current status) are read-only here. No changelist ru
 row: each declares `list_select_related` for what it shows.
 """
 
+import datetime
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models as db_models
 from django.db import transaction
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import F, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from casetracker.search.admin import NameSearchAdminMixin
+
 from . import models as m
+from .concurrency import (
+    LOADED_VERSION,
+    VersionConflict,
+    changes_since,
+    claim,
+    conflict_message,
+    current_version,
+)
+from .roles import can_publish
 from .status import recompute_status
+from .turns import BulkTurnForm, PersonTurnForm, TurnRefused, record_turn, record_turn_for_many
+
+# Every record's form: the publication rule, the version it was loaded with, plausible dates
+
+
+# Fields a turn drives (casetracker.cases.turns): set when the record is added, then only by a
+# turn, so the timeline and the detention or charge it moved never disagree.
+TURN_DRIVEN = {
+    m.Detention: ("ended_on", "ended_precision"),
+    m.Charge: ("stage", "stage_on", "stage_precision"),
+}
+
+
+class VersionField(forms.IntegerField):
+    """The version a form was loaded with; carrying it is not a change of the record."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class RecordForm(forms.ModelForm):
+    """Refuses, with a message on the form: a publication by an editor, an edit of a record saved
+    by someone else since the form was loaded, a date in the future or before the person's birth.
+    """
+
+    loaded_version = VersionField(required=False)
+    # Set per request by the admin (`RecordAdmin.get_form`, `RecordInlineMixin.get_formset`).
+    can_publish = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaded_publication = self.instance.publication if self.instance.pk else None
+        if self.instance.pk:
+            self.fields[LOADED_VERSION].initial = self.instance.version
+            for name in TURN_DRIVEN.get(type(self.instance), ()):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("Changed by recording a turn of the case.")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_publication(cleaned)
+        self.check_dates(cleaned)
+        self.check_version(cleaned)
+        return cleaned
+
+    def is_touched(self) -> bool:
+        return self.has_changed() or bool(self.cleaned_data.get("DELETE"))
+
+    def check_publication(self, cleaned) -> None:
+        if self.can_publish:
+            return
+        if self.loaded_publication == m.Publication.PUBLISHED and self.is_touched():
+            raise ValidationError(
+                _("This record is published: only a publisher can change or delete it.")
+            )
+        if cleaned.get("publication") == m.Publication.PUBLISHED:
+            self.add_error(
+                "publication",
+                _("Only a publisher can publish. Save it as a draft; a publisher will review it."),
+            )
+
+    def check_dates(self, cleaned) -> None:
+        today = timezone.localdate()
+        person = self.concerned_person(cleaned)
+        for field in self.instance._meta.concrete_fields:
+            value = cleaned.get(field.name)
+            if not isinstance(field, db_models.DateField) or not isinstance(value, datetime.date):
+                continue
+            if value > today:
+                self.add_error(field.name, _("A date cannot be in the future."))
+            elif person is not None and person.birth_year and value.year < person.birth_year:
+                self.add_error(
+                    field.name,
+                    _("This date is before the person was born (%(year)s).")
+                    % {"year": person.birth_year},
+                )
+
+    def concerned_person(self, cleaned) -> m.Person | None:
+        person = cleaned.get("person")
+        if isinstance(person, m.Person):
+            return person
+        if getattr(self.instance, "person_id", None):
+            return self.instance.person
+        return None
+
+    def check_version(self, cleaned) -> None:
+        if not self.instance.pk or not self.is_touched():
+            return
+        loaded = cleaned.get(LOADED_VERSION)
+        now = current_version(self.instance)
+        if loaded is None or now is None:
+            raise ValidationError(
+                _("This form does not say which version of the record it edits: reload the page.")
+            )
+        if now != loaded:
+            yours = {k: getattr(v, "pk", v) for k, v in cleaned.items()}
+            raise ValidationError(
+                conflict_message(self.instance, changes_since(self.instance, loaded, yours))
+            )
+
+    def save(self, commit=True):
+        # The compare-and-set: on a database without row locks, the clean-time check can race.
+        if self.instance.pk and self.has_changed():
+            claim(self.instance, self.cleaned_data[LOADED_VERSION])
+        return super().save(commit=commit)
+
 
 # Citations
 
 
-class CitedFactForm(forms.ModelForm):
+class CitedFactForm(RecordForm):
     """A fact's form with its first citation: every new fact must say where it comes from."""
 
     cite_source = forms.ModelChoiceField(
@@ -89,6 +217,8 @@ class CitedFactForm(forms.ModelForm):
         if citation.pk is None:
             # A new fact's citation follows the fact's publication.
             citation.publication = self.instance.publication
+        else:
+            citation.version += 1  # edited with its fact, under the fact's version check
         citation.save()
 
 
@@ -99,7 +229,22 @@ def cited_field(model: type) -> str:
 CITATION_FIELDS = ["source", "locator", "quote", "confidence", "claimed_by", "publication"]
 
 
-class CitationInline(admin.StackedInline):
+class RecordInlineMixin:
+    """Inline rows carry their own version and follow the publication rule, like a record's form."""
+
+    form = RecordForm
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return fields if LOADED_VERSION in fields else [*fields, LOADED_VERSION]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.can_publish = can_publish(request.user)
+        return formset
+
+
+class CitationInline(RecordInlineMixin, admin.StackedInline):
     model = m.Citation
     fields = CITATION_FIELDS
     autocomplete_fields = ["source"]
@@ -113,22 +258,78 @@ class CitationInline(admin.StackedInline):
 # Shared admin behaviour
 
 
-@admin.action(description=_("Publish selected records"))
+def checked_selection(request, queryset) -> list | None:
+    """The selected rows, locked, if none was saved by someone else since the list was shown.
+
+    The changelist sends each row's version beside its checkbox (`RecordAdmin.action_checkbox`);
+    "select all" across pages sends none, and then there is nothing shown to compare with.
+    Call inside a transaction; a refusal is reported to the user and returns None.
+    """
+    rows = list(queryset.select_for_update())
+    stale = [
+        obj
+        for obj in rows
+        if request.POST.get(f"_version_{obj.pk}") not in (None, str(obj.version))
+    ]
+    if stale:
+        messages.error(
+            request,
+            _(
+                "Nothing was changed: %(records)s changed since the list was shown. "
+                "Reload the list and try again."
+            )
+            % {"records": ", ".join(str(obj) for obj in stale)},
+        )
+        return None
+    return rows
+
+
+def save_by_action(obj) -> None:
+    claim(obj, obj.version)
+    obj.save()
+    after_fact_saved(obj)
+
+
+@admin.action(description=_("Publish selected records"), permissions=["publish"])
 def publish(modeladmin, request, queryset):
     with transaction.atomic():
-        for obj in queryset:
+        rows = checked_selection(request, queryset)
+        if rows is None:
+            return
+        refused = [obj for obj in rows if isinstance(obj, m.Person) and not can_be_published(obj)]
+        if refused:
+            messages.error(request, unpublishable_message(refused))
+            return
+        for obj in rows:
             obj.publish()
-            obj.save()
-            after_fact_saved(obj)
+            save_by_action(obj)
+    messages.success(request, _("Published %(count)d records.") % {"count": len(rows)})
 
 
-@admin.action(description=_("Unpublish selected records"))
+@admin.action(description=_("Unpublish selected records"), permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
     with transaction.atomic():
-        for obj in queryset:
+        rows = checked_selection(request, queryset)
+        if rows is None:
+            return
+        for obj in rows:
             obj.unpublish()
-            obj.save()
-            after_fact_saved(obj)
+            save_by_action(obj)
+    messages.success(request, _("Unpublished %(count)d records.") % {"count": len(rows)})
+
+
+def can_be_published(person: m.Person) -> bool:
+    return person.consent in m.PUBLISHABLE_CONSENT and person.risk_level in m.ACCEPTABLE_RISK
+
+
+def unpublishable_message(persons) -> str:
+    return ngettext(
+        "Nothing was published: %(names)s cannot be published, whoever publishes: consent must be "
+        "given or the person named in a public source, and the risk level must not be high.",
+        "Nothing was published: %(names)s cannot be published, whoever publishes: consent must be "
+        "given or the persons named in a public source, and the risk level must not be high.",
+        len(persons),
+    ) % {"names": ", ".join(str(p) for p in persons)}
 
 
 def after_fact_saved(obj) -> None:
@@ -140,12 +341,56 @@ def after_fact_saved(obj) -> None:
 
 
 class RecordAdmin(SimpleHistoryAdmin):
+    form = RecordForm
     formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["public_id", "published_at", "version", "created_at", "updated_at"]
     actions = [publish, unpublish]
     list_per_page = 50
 
+    def has_publish_permission(self, request) -> bool:
+        return can_publish(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A published record is the publisher's to edit (DESIGN.md, "Publication and privacy").
+        if obj is not None and obj.is_published and not can_publish(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.can_publish = can_publish(request.user)
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        editable = (
+            self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+        )
+        if not editable or any(LOADED_VERSION in fs[1]["fields"] for fs in fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], LOADED_VERSION]}), *rest]
+
+    def action_checkbox(self, obj):
+        # Actions compare each selected row's version with the one shown here.
+        return format_html(
+            '{}<input type="hidden" name="_version_{}" value="{}">',
+            super().action_checkbox(obj),
+            obj.pk,
+            obj.version,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VersionConflict as conflict:
+            # Raised inside the admin's transaction, which has been rolled back: nothing saved.
+            messages.error(request, str(conflict))
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # nothing of the record's own changed: no write, no history, same version
         super().save_model(request, obj, form, change)
         after_fact_saved(obj)
 
@@ -167,8 +412,9 @@ class RecordAdmin(SimpleHistoryAdmin):
 
 
 class CitedRecordAdmin(RecordAdmin):
-    """A fact's own page: its fields, then all its citations."""
+    """A fact's own page: its fields with its first citation, then all its citations."""
 
+    form = CitedFactForm
     inlines = [CitationInline]
 
 
@@ -228,7 +474,7 @@ class RoleAdmin(admin.ModelAdmin):
 # Persons and the facts edited with them
 
 
-class PersonFactInline(admin.StackedInline):
+class PersonFactInline(RecordInlineMixin, admin.StackedInline):
     form = CitedFactForm
     extra = 0
     show_change_link = True
@@ -327,8 +573,121 @@ class PlaceListFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=ids)
 
 
+class PersonForm(RecordForm):
+    """A new person whose name matches someone already registered is shown the matches first."""
+
+    save_anyway = forms.BooleanField(
+        label=_("save anyway: this is a different person"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk or cleaned.get("save_anyway") or not cleaned.get("display_name"):
+            return cleaned
+        self.matches = possible_duplicates(cleaned["display_name"], cleaned.get("birth_year"))
+        if self.matches:
+            names = "; ".join(
+                f"{p} ({p.birth_year})" if p.birth_year else str(p) for p in self.matches
+            )
+            raise ValidationError(
+                _(
+                    "Possible matches already in the register: %(names)s. If this is a different "
+                    "person, tick “save anyway” and save again."
+                )
+                % {"names": names}
+            )
+        return cleaned
+
+
+def possible_duplicates(name: str, birth_year: int | None) -> list[m.Person]:
+    """Persons with a name of the same normalised key (and birth year, where both are known)."""
+    from casetracker.search.models import SearchKey
+    from casetracker.search.normalise import normalise_name
+
+    key = normalise_name(name)
+    if not key:
+        return []
+    ids = SearchKey.objects.filter(kind=SearchKey.Kind.PERSON, key=key).values("person_id")
+    persons = m.Person.objects.filter(pk__in=ids, merged_into__isnull=True)
+    if birth_year:
+        persons = persons.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
+    return list(persons[:10])
+
+
+class NotVerifiedFilter(admin.SimpleListFilter):
+    """Published cases whose status nobody has verified for longer than N days; oldest first."""
+
+    title = _("status not verified for")
+    parameter_name = "not_verified_for"
+
+    def lookups(self, request, model_admin):
+        return [(str(days), _("more than %(days)d days") % {"days": days}) for days in DAYS]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {str(days) for days in DAYS}:
+            return queryset
+        since = timezone.localdate() - datetime.timedelta(days=int(self.value()))
+        return queryset.filter(publication=m.Publication.PUBLISHED).filter(
+            Q(status_verified_on__isnull=True) | Q(status_verified_on__lt=since)
+        )
+
+
+DAYS = (30, 90, 180, 365)
+
+
+@admin.action(description=_("Mark status verified today"), permissions=["change"])
+def mark_verified_today(modeladmin, request, queryset):
+    with transaction.atomic():
+        rows = checked_selection(request, queryset)
+        if rows is None:
+            return
+        published = [p for p in rows if p.is_published]
+        if published and not can_publish(request.user):
+            messages.error(request, _("Only a publisher can change a published record."))
+            return
+        for person in rows:
+            person.status_verified_on = timezone.localdate()
+            save_by_action(person)
+    messages.success(request, _("Marked %(count)d verified today.") % {"count": len(rows)})
+
+
+@admin.action(description=_("Record the same turn for selected persons"), permissions=["turn"])
+def record_turn_for_selected(modeladmin, request, queryset):
+    """An intermediate page with the turn's form; applied to every selected person or none."""
+    form = BulkTurnForm(
+        request.POST if "apply_turn" in request.POST else None,
+        can_publish=can_publish(request.user),
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            entries = record_turn_for_many(
+                persons=list(queryset),
+                turn=form.turn(),
+                legal_basis=form.cleaned_data["legal_basis"],
+                may_edit_published=can_publish(request.user),
+            )
+        except TurnRefused as refusal:
+            form.add_error(None, _("Nothing was recorded: %(why)s") % {"why": refusal})
+        else:
+            messages.success(
+                request, _("Recorded the turn for %(count)d persons.") % {"count": len(entries)}
+            )
+            return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Record the same turn for %(count)d persons") % {"count": queryset.count()},
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "persons": queryset,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/cases/person/turn_selected.html", context)
+
+
 @admin.register(m.Person)
-class PersonAdmin(RecordAdmin):
+class PersonAdmin(NameSearchAdminMixin, RecordAdmin):
+    form = PersonForm
     list_display = [
         "display_name",
         "status_display",
@@ -336,9 +695,11 @@ class PersonAdmin(RecordAdmin):
         "publication",
         "consent",
         "risk_level",
+        "status_verified_on",
         "updated_at",
     ]
     list_filter = [
+        NotVerifiedFilter,
         "status",
         "roles",
         PlaceListFilter,
@@ -348,6 +709,11 @@ class PersonAdmin(RecordAdmin):
         "is_unnamed",
     ]
     search_fields = ["display_name", "names__name"]
+    actions = [
+        *RecordAdmin.actions,
+        mark_verified_today,
+        record_turn_for_selected,
+    ]
     autocomplete_fields = ["citizenship"]
     filter_horizontal = ["roles"]
     readonly_fields = [
@@ -390,6 +756,58 @@ class PersonAdmin(RecordAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("latest_entry", "latest_public_entry")
+
+    def get_ordering(self, request):
+        if request.GET.get(NotVerifiedFilter.parameter_name):
+            # Oldest verification first; never verified before all.
+            return [F("status_verified_on").asc(nulls_first=True), "display_name"]
+        return super().get_ordering(request)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "save_anyway"]}), *rest]
+
+    def get_urls(self):
+        turn = self.admin_site.admin_view(self.turn_view)
+        return [path("<path:object_id>/turn/", turn, name="cases_person_turn"), *super().get_urls()]
+
+    def has_turn_permission(self, request) -> bool:
+        return request.user.has_perm("cases.add_statusentry")
+
+    def turn_view(self, request, object_id):
+        """One form for a new turn of this person's case (casetracker.cases.turns)."""
+        person = self.get_object(request, object_id)
+        if person is None:
+            raise Http404
+        if not self.has_turn_permission(request):
+            raise PermissionDenied
+        publisher = can_publish(request.user)
+        form = PersonTurnForm(request.POST or None, person=person, can_publish=publisher)
+        if form.is_valid():
+            try:
+                record_turn(
+                    person=person,
+                    turn=form.turn(),
+                    charge=form.cleaned_data["charge"],
+                    may_edit_published=publisher,
+                )
+            except TurnRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, _("The turn is recorded."))
+                return redirect("admin:cases_person_change", person.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a turn: %(person)s") % {"person": person},
+            "opts": self.model._meta,
+            "original": person,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/cases/person/turn_form.html", context)
 
     @admin.display(description=_("current status"), ordering="status")
     def status_display(self, person):
@@ -483,7 +901,7 @@ class InvolvementAdmin(CitedRecordAdmin):
 # Incidents
 
 
-class FigureInline(admin.StackedInline):
+class FigureInline(RecordInlineMixin, admin.StackedInline):
     model = m.Figure
     form = CitedFactForm
     extra = 0

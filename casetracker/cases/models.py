@@ -443,6 +443,11 @@ class Person(Record):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["display_name"]
+        # Publishing, unpublishing and editing a published record of any kind are a publisher's
+        # (DESIGN.md, "Publication and privacy"); one permission for all records.
+        permissions = [
+            ("publish_record", _("Can publish, unpublish and edit published records")),
+        ]
         indexes = [
             # Public lists filtered by current status (casetracker.public person list, figures).
             models.Index(fields=["public_status", "display_name"], name="person_public_status"),
