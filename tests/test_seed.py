@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
 from casetracker.cases import models as m
 from casetracker.cases.seeding import load_motion, seed_public_id
@@ -75,27 +76,32 @@ def motion_locators() -> dict[str, str]:
     return locators
 
 
-@pytest.fixture
-def motion():
-    return load_motion()
+@pytest.fixture(scope="module")
+def motion(django_db_setup, django_db_blocker):
+    """The motion, loaded once for the module and rolled back after it.
+
+    Each test runs in its own savepoint inside this transaction, so what a test changes (a staff
+    edit, a deletion) is undone before the next, and nothing reaches other modules.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_motion()
+        transaction.set_rollback(True)
 
 
 def person(display_name: str) -> m.Person:
     return m.Person.objects.get(display_name=display_name)
 
 
-def citations_about(p: m.Person):
-    """Every citation backing a fact about this person, with the fact's field name."""
-    for c in m.Citation.objects.select_related(*PERSON_FACTS, "intervention", "relationship"):
-        if c.person_id == p.pk:
-            yield c
-        for name in PERSON_FACTS:
-            fact = getattr(c, name)
-            if fact is not None and fact.person_id == p.pk:
-                yield c
-        if c.intervention_id and c.intervention.person_id == p.pk:
-            yield c
-        if c.relationship_id and p.pk in (c.relationship.person_id, c.relationship.other_id):
+def citations_about(p: m.Person, citations: list[m.Citation]):
+    """Every citation backing a fact about this person."""
+    for c in citations:
+        facts = [getattr(c, name) for name in PERSON_FACTS]
+        if (
+            c.person_id == p.pk
+            or any(fact is not None and fact.person_id == p.pk for fact in facts)
+            or (c.intervention_id and c.intervention.person_id == p.pk)
+            or (c.relationship_id and p.pk in (c.relationship.person_id, c.relationship.other_id))
+        ):
             yield c
 
 
@@ -138,12 +144,15 @@ def test_every_quote_is_verbatim_in_its_locator(motion):
 
 
 def test_every_quote_about_a_person_contains_their_name_as_written_there(motion):
+    citations = list(
+        m.Citation.objects.select_related(*PERSON_FACTS, "intervention", "relationship")
+    )
     for p in m.Person.objects.prefetch_related("names"):
         names = [n.name for n in p.names.all()]
         if p.is_unnamed:
             assert not names
             names = ["15-years-old daughter"]
-        for c in citations_about(p):
+        for c in citations_about(p, citations):
             assert any(name in c.quote for name in names), (p.display_name, c.locator, c.quote)
 
 
