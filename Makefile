@@ -52,5 +52,16 @@ check: install-dev
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The embedded SQLite database only (PostgreSQL: pg_dump / pg_restore, see the README).
+backup: install
+	$(BIN)/python manage.py backup_database --dir backups
+
+# make restore BACKUP=backups/<timestamp>.sqlite3 AS=<your staff username>
+restore: install
+	@test -n "$(BACKUP)" || (echo "Usage: make restore BACKUP=backups/<file>.sqlite3 AS=<username>" && exit 2)
+	@test -n "$(AS)" || (echo "Usage: make restore BACKUP=backups/<file>.sqlite3 AS=<username>" && exit 2)
+	$(BIN)/python manage.py restore_database "$(BACKUP)"
+	$(BIN)/python manage.py reapply_purges --user "$(AS)"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

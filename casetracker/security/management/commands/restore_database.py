@@ -1,0 +1,37 @@
+"""`manage.py restore_database <file>`: put a backup of the embedded SQLite database back.
+
+The current database is backed up first (its path is printed), so a restore can itself be undone.
+Run `manage.py reapply_purges --user <you>` afterwards: a backup may predate a purge.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from casetracker.security.backups import backup_sqlite, is_sqlite, restore_sqlite
+
+
+class Command(BaseCommand):
+    help = "Restore the embedded SQLite database from a backup made by backup_database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("backup", type=Path)
+        parser.add_argument(
+            "--no-safety-copy",
+            action="store_true",
+            help="Do not back up the current database first.",
+        )
+
+    def handle(self, *args, backup: Path, no_safety_copy: bool, **options):
+        if not is_sqlite():
+            raise CommandError(
+                "This database is PostgreSQL: restore it with pg_restore (see the README, Backups)."
+            )
+        if not backup.is_file():
+            raise CommandError(f"No backup file at {backup}.")
+        if not no_safety_copy:
+            safety = backup_sqlite(settings.BASE_DIR / "backups" / "before-restore")
+            self.stdout.write(f"The database as it was: {safety}")
+        restore_sqlite(backup)
+        self.stdout.write(f"Restored {backup}. Now run: manage.py reapply_purges --user <you>")
