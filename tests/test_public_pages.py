@@ -266,7 +266,7 @@ def test_officials_are_shown_with_what_the_sources_say_they_did(client):
         description="Gave the order, as the motion states.",
     )
     html = client.get(f"/en/people/{official.public_id}/").content.decode()
-    assert "responsible official" in html
+    assert "Responsible official" in html
     assert "Gave the order, as the motion states." in html
 
 

@@ -5,6 +5,8 @@ from django.db.models import Count
 
 from casetracker.cases.models import DEPRIVED_OF_LIBERTY, Incident, Person, Status
 
+from .figures import FIGURES_KEY
+
 HOME_COUNTS_KEY = "public:home-counts:v1"
 HOME_COUNTS_TIMEOUT = 300
 
@@ -30,4 +32,4 @@ def home_counts() -> dict[str, int]:
 
 def forget_counts() -> None:
     """Called by every writer that changes what the public sees (publication, status)."""
-    cache.delete(HOME_COUNTS_KEY)
+    cache.delete_many([HOME_COUNTS_KEY, FIGURES_KEY])

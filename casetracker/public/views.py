@@ -123,14 +123,27 @@ def _person_context(person: m.Person) -> dict:
 def person_list(request):
     persons = m.Person.objects.public().select_related("latest_public_entry")
     filterset = PersonFilter(request.GET, queryset=persons)
-    _choose_places_and_incidents(filterset.form)
+    _readable_form(filterset.form)
     filterset.form.fields["status"].widget = forms.CheckboxSelectMultiple(choices=m.Status.choices)
     page = _page(request, filterset.qs.prefetch_related("roles"))
     return render(request, "public/person_list.html", {"filter": filterset, "page": page})
 
 
+def _readable_form(form: forms.Form) -> None:
+    """Menus that say "any" rather than dashes, and the place and incident filters as menus of
+    public places and incidents (the shared filters keep them as plain ids)."""
+    for name, field in form.fields.items():
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = _("Any")
+        elif isinstance(field, forms.ChoiceField) and not isinstance(
+            field, forms.MultipleChoiceField
+        ):
+            any_label = _("Default order") if name == "ordering" else _("Any")
+            field.choices = [("", any_label), *[c for c in field.choices if c[0] != ""]]
+    _choose_places_and_incidents(form)
+
+
 def _choose_places_and_incidents(form: forms.Form) -> None:
-    """The place and incident filters as menus of public places and incidents."""
     places = m.Place.objects.public().exclude(kind__in=[m.Place.Kind.FACILITY, m.Place.Kind.SITE])
     form.fields["place"].widget = forms.Select(
         choices=[("", _("Any place"))] + [(p.public_id, p.name) for p in places.only("name")]
@@ -211,7 +224,7 @@ def incident_list(request):
         Prefetch("places", queryset=m.Place.objects.public())
     )
     filterset = IncidentFilter(request.GET, queryset=incidents)
-    _choose_places_and_incidents(filterset.form)
+    _readable_form(filterset.form)
     filterset.form.fields["kind"].widget = forms.CheckboxSelectMultiple(
         choices=m.Incident.Kind.choices
     )
