@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "casetracker.cases",
     "casetracker.search",
     "casetracker.public",
+    "casetracker.staff",
     "casetracker.security",
 ]
 
@@ -260,6 +261,10 @@ RATELIMITS = {
 
 # Where the motion's data and text live (see casetracker.cases.seeding).
 SEED_DIR = BASE_DIR / "fixtures"
+
+# Purges are appended here too, outside the database, so `reapply_purges` can redo them after a
+# restore from a backup older than the purge (casetracker.staff.purge). Keep it off the backups.
+PURGE_LEDGER = os.environ.get("PURGE_LEDGER", "")
 
 LOGGING = {
     "version": 1,

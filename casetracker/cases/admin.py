@@ -25,6 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from casetracker.staff.actions import merge_two_persons, purge_selected_person
+from casetracker.staff.history import ReadableHistoryMixin
+
 from casetracker.search.admin import NameSearchAdminMixin
 
 from . import models as m
@@ -340,7 +343,7 @@ def after_fact_saved(obj) -> None:
         recompute_status(obj.person)
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     form = RecordForm
     formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["public_id", "published_at", "version", "created_at", "updated_at"]
@@ -709,6 +712,8 @@ class PersonAdmin(NameSearchAdminMixin, RecordAdmin):
         "is_unnamed",
     ]
     search_fields = ["display_name", "names__name"]
+    # Merging and purging open their own pages (casetracker.staff).
+    actions = [*RecordAdmin.actions, merge_two_persons, purge_selected_person]
     actions = [
         *RecordAdmin.actions,
         mark_verified_today,
