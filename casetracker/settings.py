@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "casetracker.public",
     "casetracker.staff",
     "casetracker.security",
+    "casetracker.exports",
 ]
 
 MIDDLEWARE = [

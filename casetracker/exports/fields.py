@@ -1,0 +1,522 @@
+"""The field lists of the exports: one per kind of record, shared by every format and path.
+
+Each column has a name (a fixed English slug: files import back whatever the request language),
+a Python accessor reading a row fetched with `Kind.prefetch`, and an SQL source (a Django
+expression on the export's queryset) that the PostgreSQL COPY path compiles. Both sides render a
+cell the same way: empty for none, `true`/`false`, ISO dates, lists joined by "; ", and the same
+formula escaping. `tests/test_exports_copy.py` proves the two paths give identical rows.
+
+Public exports read only the fields `casetracker.cases.public.PUBLIC_FIELDS` lists; each column
+says what it reads and a test holds it to that.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import models
+from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Coalesce, Concat, NullIf
+from django.urls import reverse
+from django.utils import translation
+from django_filters import FilterSet
+
+from casetracker.cases import models as m
+from casetracker.public.filters import (
+    ChargeFilter,
+    DetentionFilter,
+    IncidentFilter,
+    PersonFilter,
+    StatusEntryFilter,
+)
+
+# OWASP ASVS 5.0 1.2.10: a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+LIST_SEPARATOR = "; "
+
+
+def _needs_escape(value: str) -> bool:
+    # Leading quotes are skipped so that a value already starting with ' plus a trigger is
+    # escaped too: that keeps escape_formula injective and unescape_formula its exact inverse.
+    return value.lstrip("'")[:1] in FORMULA_TRIGGERS
+
+
+def escape_formula(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading ' before a formula trigger."""
+    return "'" + value if _needs_escape(value) else value
+
+
+def unescape_formula(value: str) -> str:
+    """The exact inverse of `escape_formula`, for the importer."""
+    if value.startswith("'") and _needs_escape(value[1:]):
+        return value[1:]
+    return value
+
+
+def to_text(value: Any) -> str:
+    """A value as a CSV cell shows it, before escaping; the SQL twin is `SqlCell`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def to_cell(value: Any) -> str:
+    return escape_formula(to_text(value))
+
+
+class SqlCell(models.Func):
+    """A column's SQL as the text of its CSV cell, escaped exactly like `to_cell`.
+
+    PostgreSQL text cannot hold NUL, so the SQL list of triggers leaves it out.
+    """
+
+    output_field = models.TextField()
+
+    def __init__(self, expression, kind: str):
+        super().__init__(expression)
+        self.kind = kind
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = {
+            "date": f"COALESCE(TO_CHAR({sql}, 'YYYY-MM-DD'), '')",
+            "bool": f"(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' ELSE '' END)",
+        }.get(self.kind, f"COALESCE(({sql})::text, '')")
+        uses = text.count(sql)
+        escaped = (
+            f"(CASE WHEN LEFT(LTRIM({text}, ''''), 1) IN ('=', '+', '-', '@', CHR(9), CHR(13)) "
+            f"THEN '''' || {text} ELSE {text} END)"
+        )
+        return escaped, tuple(params) * (uses * 3)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    get: Callable[[models.Model], Any]
+    sql: Any  # a Django expression on the export's queryset
+    kind: str = "text"  # text, int, bool or date: how a cell shows it
+    reads: tuple[tuple[type[models.Model], str], ...] = field(default=(), compare=False)
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+def _reads(model: type[models.Model], path: str) -> tuple[tuple[type[models.Model], str], ...]:
+    """The (model, field) pairs a lookup path reads, hop by hop."""
+    reads = []
+    for part in path.split("__"):
+        reads.append((model, part))
+        related = model._meta.get_field(part).related_model
+        if related is not None:
+            model = related
+    return tuple(reads)
+
+
+def plain(model, name: str, path: str | None = None, kind: str = "text") -> Column:
+    path = path or name
+    return Column(name, lambda obj: _follow(obj, path), F(path), kind, _reads(model, path))
+
+
+def ref(model, name: str, path: str, staff: bool) -> Column:
+    """The public id of a related record, when that record is public (or for staff)."""
+
+    def get(obj):
+        target = _follow(obj, path)
+        if target is None or not (staff or target.publication == m.Publication.PUBLISHED):
+            return None
+        return target.public_id
+
+    sql = F(f"{path}__public_id")
+    if not staff:
+        sql = Case(When(**{f"{path}__publication": m.Publication.PUBLISHED}, then=sql))
+    return Column(name, get, sql, "text", (*_reads(model, path), (model, "public_id")))
+
+
+def joined(name: str, attr: str, value: Callable[[Any], str], agg: Subquery, reads) -> Column:
+    """Values of prefetched related rows (in id order), "; "-joined; `agg` is its SQL twin."""
+    return Column(
+        name,
+        lambda obj: LIST_SEPARATOR.join(value(r) for r in getattr(obj, attr)),
+        agg,
+        "text",
+        tuple(reads),
+    )
+
+
+def aggregate(queryset: models.QuerySet, outer: str, value, *, distinct: bool = False):
+    """ "; "-joined `value` of the rows of `queryset` whose `outer` is the current row."""
+    order = value if distinct else "id"
+    return Subquery(
+        queryset.filter(**{outer: OuterRef("pk")})
+        .order_by()
+        .values(outer)
+        .annotate(joined=StringAgg(value, LIST_SEPARATOR, distinct=distinct, order_by=order))
+        .values("joined")
+    )
+
+
+def scoped(manager, staff: bool) -> models.QuerySet:
+    return manager.all() if staff else manager.public()
+
+
+# Sources: the citations of each row, with their locators and confidence.
+
+
+def citation_label(citation: m.Citation) -> str:
+    locator = f" {citation.locator}" if citation.locator else ""
+    return f"{citation.source.reference or citation.source.title}{locator} ({citation.confidence})"
+
+
+CITATION_LABEL_SQL = Concat(
+    Coalesce(NullIf("source__reference", Value("")), "source__title"),
+    Case(When(locator="", then=Value("")), default=Concat(Value(" "), "locator")),
+    Value(" ("),
+    "confidence",
+    Value(")"),
+    output_field=models.TextField(),
+)
+CITATION_READS = (
+    (m.Citation, "source"),
+    (m.Citation, "locator"),
+    (m.Citation, "confidence"),
+    (m.Source, "reference"),
+    (m.Source, "title"),
+)
+
+
+def citations_prefetch(staff: bool) -> Prefetch:
+    queryset = scoped(m.Citation.objects, staff).select_related("source").order_by("id")
+    return Prefetch("citations", queryset=queryset, to_attr="export_citations")
+
+
+def sources(outer: str, staff: bool) -> Column:
+    return joined(
+        "sources",
+        "export_citations",
+        citation_label,
+        aggregate(scoped(m.Citation.objects, staff), outer, CITATION_LABEL_SQL),
+        CITATION_READS,
+    )
+
+
+# Addresses: the same path from get_absolute_url() and from SQL, always under /en/.
+
+
+def _url_parts(viewname: str) -> tuple[str, str]:
+    marker = "PUBLICID"
+    with translation.override("en"):
+        path = reverse(viewname, kwargs={"public_id": marker})
+    prefix, suffix = path.split(marker)
+    return prefix, suffix
+
+
+def url_column(name: str, viewname: str, owner: str, base_url: str, fragment: bool) -> Column:
+    """The absolute address of the page showing the row (its own, or its `owner`'s, with
+    `#<the row's public id>`)."""
+    prefix, suffix = _url_parts(viewname)
+
+    def get(obj):
+        with translation.override("en"):
+            url = base_url + (_follow(obj, owner) if owner else obj).get_absolute_url()
+        return f"{url}#{obj.public_id}" if fragment else url
+
+    id_path = f"{owner}__public_id" if owner else "public_id"
+    parts = [Value(base_url + prefix), F(id_path), Value(suffix)]
+    if fragment:
+        parts += [Value("#"), F("public_id")]
+    return Column(name, get, Concat(*parts, output_field=models.TextField()))
+
+
+def status_columns(model, person: str, staff: bool) -> list[Column]:
+    """The person's current status, its date and the date's kind: public, or for staff all."""
+    status, entry = (
+        ("status", "latest_entry") if staff else ("public_status", "latest_public_entry")
+    )
+    names = ("status", "status_on", "status_precision", "status_date_kind", "status_entry_id")
+    if person:
+        names = tuple(f"person_{n}" for n in names)
+    return [
+        plain(model, names[0], f"{person}{status}"),
+        plain(model, names[1], f"{person}{entry}__occurred_on", "date"),
+        plain(model, names[2], f"{person}{entry}__occurred_precision"),
+        plain(model, names[3], f"{person}{entry}__date_kind"),
+        plain(model, names[4], f"{person}{entry}__public_id"),
+    ]
+
+
+def staff_columns(model, staff: bool, *names: str) -> list[Column]:
+    return [plain(model, n) for n in ("publication", *names)] if staff else []
+
+
+# The five exports
+
+
+def person_columns(staff: bool, base_url: str) -> list[Column]:
+    P = m.Person
+    names = scoped(m.PersonName.objects, staff)
+    involvements = scoped(m.Involvement.objects, staff)
+    return [
+        plain(P, "public_id"),
+        url_column("url", "public:person-detail", "", base_url, fragment=False),
+        plain(P, "display_name"),
+        plain(P, "is_unnamed", kind="bool"),
+        joined(
+            "other_names",
+            "export_names",
+            lambda n: n.name,
+            aggregate(names, "person", F("name")),
+            [(m.PersonName, "person"), (m.PersonName, "name")],
+        ),
+        plain(P, "birth_year", kind="int"),
+        plain(P, "gender"),
+        ref(P, "citizenship_id", "citizenship", staff),
+        plain(P, "occupation"),
+        joined(
+            "roles",
+            "export_roles",
+            lambda r: r.slug,
+            aggregate(m.Role.objects.all(), "persons", F("slug")),
+            [(P, "roles")],
+        ),
+        plain(P, "summary"),
+        *status_columns(P, "", staff),
+        plain(P, "status_verified_on", kind="date"),
+        plain(P, "is_demo", kind="bool"),
+        Column(
+            "incident_ids",
+            lambda p: LIST_SEPARATOR.join(
+                sorted({i.incident.public_id for i in p.export_involvements})
+            ),
+            aggregate(involvements, "person", F("incident__public_id"), distinct=True),
+            "text",
+            ((m.Involvement, "person"), (m.Involvement, "incident"), (m.Incident, "public_id")),
+        ),
+        joined(
+            "detention_ids",
+            "export_detentions",
+            lambda d: d.public_id,
+            aggregate(scoped(m.Detention.objects, staff), "person", F("public_id")),
+            [(m.Detention, "person"), (m.Detention, "public_id")],
+        ),
+        joined(
+            "charge_ids",
+            "export_charges",
+            lambda c: c.public_id,
+            aggregate(scoped(m.Charge.objects, staff), "person", F("public_id")),
+            [(m.Charge, "person"), (m.Charge, "public_id")],
+        ),
+        sources("person", staff),
+        *staff_columns(P, staff, "consent", "risk_level", "private_notes"),
+    ]
+
+
+def person_prefetch(queryset: models.QuerySet, staff: bool) -> models.QuerySet:
+    entry = "latest_entry" if staff else "latest_public_entry"
+    return queryset.select_related("citizenship", entry).prefetch_related(
+        Prefetch("names", scoped(m.PersonName.objects, staff).order_by("id"), "export_names"),
+        Prefetch("roles", m.Role.objects.order_by("id"), "export_roles"),
+        Prefetch(
+            "involvements",
+            scoped(m.Involvement.objects, staff).select_related("incident").order_by("id"),
+            "export_involvements",
+        ),
+        Prefetch(
+            "detentions", scoped(m.Detention.objects, staff).order_by("id"), "export_detentions"
+        ),
+        Prefetch("charges", scoped(m.Charge.objects, staff).order_by("id"), "export_charges"),
+        citations_prefetch(staff),
+    )
+
+
+def person_fact_columns(model, staff: bool, base_url: str) -> list[Column]:
+    """What every detention, charge and timeline row starts with: itself and its person."""
+    return [
+        plain(model, "public_id"),
+        url_column("url", "public:person-detail", "person", base_url, fragment=True),
+        plain(model, "person_id", "person__public_id"),
+        plain(model, "person_name", "person__display_name"),
+        *status_columns(model, "person__", staff),
+    ]
+
+
+def fact_prefetch(queryset, staff: bool, *related: str) -> models.QuerySet:
+    entry = "latest_entry" if staff else "latest_public_entry"
+    return queryset.select_related(f"person__{entry}", *related).prefetch_related(
+        citations_prefetch(staff)
+    )
+
+
+def detention_columns(staff: bool, base_url: str) -> list[Column]:
+    D = m.Detention
+    return [
+        *person_fact_columns(D, staff, base_url),
+        plain(D, "kind"),
+        plain(D, "started_on", kind="date"),
+        plain(D, "started_precision"),
+        plain(D, "ended_on", kind="date"),
+        plain(D, "ended_precision"),
+        ref(D, "place_id", "place", staff),
+        ref(D, "facility_id", "facility", staff),
+        ref(D, "authority_id", "authority", staff),
+        plain(D, "is_incommunicado", kind="bool"),
+        plain(D, "has_torture_alleged", kind="bool"),
+        plain(D, "has_lawyer_denied", kind="bool"),
+        plain(D, "has_health_concerns", kind="bool"),
+        plain(D, "whereabouts"),
+        plain(D, "note"),
+        joined(
+            "charge_ids",
+            "export_charges",
+            lambda c: c.public_id,
+            aggregate(scoped(m.Charge.objects, staff), "detention", F("public_id")),
+            [(m.Charge, "detention"), (m.Charge, "public_id")],
+        ),
+        sources("detention", staff),
+        *staff_columns(D, staff),
+    ]
+
+
+def detention_prefetch(queryset, staff: bool):
+    charges = Prefetch("charges", scoped(m.Charge.objects, staff).order_by("id"), "export_charges")
+    return fact_prefetch(queryset, staff, "place", "facility", "authority").prefetch_related(
+        charges
+    )
+
+
+def charge_columns(staff: bool, base_url: str) -> list[Column]:
+    C = m.Charge
+    return [
+        *person_fact_columns(C, staff, base_url),
+        ref(C, "detention_id", "detention", staff),
+        plain(C, "legal_basis"),
+        plain(C, "wording"),
+        plain(C, "is_politically_motivated", kind="bool"),
+        plain(C, "stage"),
+        plain(C, "filed_on", kind="date"),
+        plain(C, "filed_precision"),
+        plain(C, "stage_on", kind="date"),
+        plain(C, "stage_precision"),
+        plain(C, "sentence"),
+        sources("charge", staff),
+        *staff_columns(C, staff),
+    ]
+
+
+def timeline_columns(staff: bool, base_url: str) -> list[Column]:
+    S = m.StatusEntry
+    return [
+        *person_fact_columns(S, staff, base_url),
+        plain(S, "status"),
+        plain(S, "occurred_on", kind="date"),
+        plain(S, "occurred_precision"),
+        plain(S, "date_kind"),
+        plain(S, "note"),
+        ref(S, "detention_id", "detention", staff),
+        ref(S, "charge_id", "charge", staff),
+        sources("status_entry", staff),
+        *staff_columns(S, staff),
+    ]
+
+
+def incident_columns(staff: bool, base_url: str) -> list[Column]:
+    I = m.Incident  # noqa: E741
+    places = m.Place.objects.all() if staff else m.Place.objects.public()
+    involvements = scoped(m.Involvement.objects, staff)
+    return [
+        plain(I, "public_id"),
+        url_column("url", "public:incident-detail", "", base_url, fragment=False),
+        plain(I, "title"),
+        plain(I, "kind"),
+        plain(I, "started_on", kind="date"),
+        plain(I, "started_precision"),
+        plain(I, "ended_on", kind="date"),
+        plain(I, "ended_precision"),
+        joined(
+            "place_ids",
+            "export_places",
+            lambda p: p.public_id,
+            aggregate(places, "incidents", F("public_id")),
+            [(I, "places")],
+        ),
+        ref(I, "parent_id", "parent", staff),
+        plain(I, "description"),
+        plain(I, "is_demo", kind="bool"),
+        Column(
+            "person_ids",
+            lambda i: LIST_SEPARATOR.join(
+                sorted({v.person.public_id for v in i.export_involvements})
+            ),
+            aggregate(involvements, "incident", F("person__public_id"), distinct=True),
+            "text",
+            ((m.Involvement, "person"), (m.Involvement, "incident"), (m.Person, "public_id")),
+        ),
+        sources("incident", staff),
+        *staff_columns(I, staff, "private_notes"),
+    ]
+
+
+def incident_prefetch(queryset, staff: bool):
+    places = m.Place.objects.all() if staff else m.Place.objects.public()
+    return queryset.select_related("parent").prefetch_related(
+        Prefetch("places", places.order_by("id"), "export_places"),
+        Prefetch(
+            "involvements",
+            scoped(m.Involvement.objects, staff).select_related("person").order_by("id"),
+            "export_involvements",
+        ),
+        citations_prefetch(staff),
+    )
+
+
+@dataclass(frozen=True)
+class Kind:
+    what: str
+    model: type[models.Model]
+    filterset: type[FilterSet]
+    columns: Callable[[bool, str], list[Column]]
+    prefetch: Callable[[models.QuerySet, bool], models.QuerySet]
+
+    def queryset(self, staff: bool) -> models.QuerySet:
+        return scoped(self.model.objects, staff)
+
+
+KINDS: dict[str, Kind] = {
+    kind.what: kind
+    for kind in [
+        Kind("persons", m.Person, PersonFilter, person_columns, person_prefetch),
+        Kind("detentions", m.Detention, DetentionFilter, detention_columns, detention_prefetch),
+        Kind(
+            "charges",
+            m.Charge,
+            ChargeFilter,
+            charge_columns,
+            lambda qs, staff: fact_prefetch(qs, staff, "detention"),
+        ),
+        Kind(
+            "timeline",
+            m.StatusEntry,
+            StatusEntryFilter,
+            timeline_columns,
+            lambda qs, staff: fact_prefetch(qs, staff, "detention", "charge"),
+        ),
+        Kind("incidents", m.Incident, IncidentFilter, incident_columns, incident_prefetch),
+    ]
+}
+
+
+def column_names(columns: Iterable[Column]) -> list[str]:
+    return [c.name for c in columns]
