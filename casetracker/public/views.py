@@ -133,13 +133,13 @@ def _readable_form(form: forms.Form) -> None:
     """Menus that say "any" rather than dashes, and the place and incident filters as menus of
     public places and incidents (the shared filters keep them as plain ids)."""
     for name, field in form.fields.items():
+        any_label = _("Default order") if name == "ordering" else _("Any")
         if isinstance(field, forms.ModelChoiceField):
-            field.empty_label = _("Any")
-        elif isinstance(field, forms.ChoiceField) and not isinstance(
-            field, forms.MultipleChoiceField
-        ):
-            any_label = _("Default order") if name == "ordering" else _("Any")
-            field.choices = [("", any_label), *[c for c in field.choices if c[0] != ""]]
+            field.empty_label = any_label
+        elif hasattr(field, "empty_label") and not isinstance(field, forms.MultipleChoiceField):
+            # django-filter's choice fields hand the widget a copy of their choices.
+            field.empty_label = any_label
+            field.widget.choices = list(field.choices)
     _choose_places_and_incidents(form)
 
 
