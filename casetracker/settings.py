@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "casetracker.staff",
     "casetracker.security",
     "casetracker.exports",
+    "casetracker.api",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per vocabulary, shared by every field that uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "casetracker.cases.dates.DatePrecision",
+        "StatusEnum": "casetracker.cases.models.Status",
+        "DetentionKindEnum": "casetracker.cases.models.Detention.Kind",
+        "IncidentKindEnum": "casetracker.cases.models.Incident.Kind",
+        "SourceKindEnum": "casetracker.cases.models.Source.Kind",
+        "PersonNameKindEnum": "casetracker.cases.models.PersonName.Kind",
+    },
 }
 
 LOGIN_URL = "admin:login"

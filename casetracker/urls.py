@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("casetracker.staff.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("api/", include("casetracker.api.urls")),
     path("export/", include("casetracker.exports.urls")),
     path("staff/export/", include("casetracker.exports.staff_urls")),
 ]
