@@ -407,3 +407,17 @@ def test_sqlite_without_the_trigram_tokenizer_falls_back_to_token_prefixes(regis
     assert first_person("rai sad") == "Raigul Sadyrbayeva"
     assert first_person("Mendygaziev Bekizhan") == "Bekizhan Mendygaziyev"
     assert engine.search("xqzwvkpt", public=True).hits == []
+
+
+def test_a_name_moved_to_another_person_is_found_through_that_person_only():
+    kept = make_person(display_name="Dana Zhanay")
+    other = make_person(display_name="Dana Zhanai")
+    name = make_name(other, "Дана Жанай")
+    name.person = kept
+    name.save()
+    other.merged_into = kept
+    other.save()
+    assert list(SearchKey.objects.filter(name=name).values_list("person_id", flat=True)) == [
+        kept.pk
+    ]
+    assert person_names("Дана Жанай") == ["Dana Zhanay"]

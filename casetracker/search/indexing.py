@@ -14,6 +14,7 @@ published place's names, a published incident's title. Private notes are indexed
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from casetracker.cases.models import Incident, Person, Place, Publication
 
@@ -91,7 +92,8 @@ def incident_keys(incident: Incident) -> list[SearchKey]:
 def reindex_persons(ids: Iterable[int]) -> int:
     """Replace the keys of these persons (deleted ones just lose theirs); returns keys written."""
     ids = list(set(ids))
-    SearchKey.objects.filter(person_id__in=ids).delete()
+    # Also keys of names that moved to these persons (a merge saves the names before the person).
+    SearchKey.objects.filter(Q(person_id__in=ids) | Q(name__person_id__in=ids)).delete()
     keys = []
     for person in Person.objects.filter(pk__in=ids).prefetch_related("names"):
         keys.extend(person_keys(person))
