@@ -198,43 +198,6 @@ def test_a_bulk_turn_moves_each_persons_charge_by_its_legal_basis(staff_client):
     assert set(m.Charge.objects.values_list("stage", flat=True)) == {"trial"}
 
 
-def test_possible_matches_are_shown_before_a_person_is_added(staff_client):
-    make_person(display_name="Zhanbolat Mamay", birth_year=1989)
-    url = reverse("admin:cases_person_add")
-    data = person_add_data(display_name="Mamai Janbolat", birth_year="1989")
-    response = staff_client.post(url, data)
-    assert response.status_code == 200
-    assert "Possible matches" in response.content.decode()
-    assert "Zhanbolat Mamay" in response.content.decode()
-    assert m.Person.objects.count() == 1
-    response = staff_client.post(url, {**data, "save_anyway": "on"})
-    assert response.status_code == 302
-    assert m.Person.objects.count() == 2
-
-
-def test_a_different_birth_year_is_not_a_match(staff_client):
-    make_person(display_name="Zhanbolat Mamay", birth_year=1989)
-    response = staff_client.post(
-        reverse("admin:cases_person_add"),
-        person_add_data(display_name="Zhanbolat Mamay", birth_year="1960"),
-    )
-    assert response.status_code == 302
-
-
-def person_add_data(**kwargs) -> dict:
-    data = {
-        "display_name": "",
-        "publication": "draft",
-        "consent": "unknown",
-        "risk_level": "medium",
-        "gender": "",
-    }
-    for prefix in ("names", "status_entries", "detentions", "charges", "involvements", "citations"):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    data.update(kwargs)
-    return data
-
-
 def test_the_changelist_lists_published_cases_not_verified_for_n_days_oldest_first(staff_client):
     today = datetime.date.today()
     make_person(display_name="Fresh", status_verified_on=today)

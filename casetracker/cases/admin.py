@@ -25,10 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from casetracker.search.admin import NameSearchAdminMixin
 from casetracker.staff.actions import merge_two_persons, purge_selected_person
 from casetracker.staff.history import ReadableHistoryMixin
-
-from casetracker.search.admin import NameSearchAdminMixin
 
 from . import models as m
 from .concurrency import (
@@ -383,6 +382,15 @@ class RecordAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
             obj.version,
         )
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Search keys are derived and go with their record; their admin is read-only to keep
+        # them from being edited, not to stop a record from being deleted.
+        from casetracker.search.models import SearchKey
+
+        perms_needed.discard(SearchKey._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -713,11 +721,12 @@ class PersonAdmin(NameSearchAdminMixin, RecordAdmin):
     ]
     search_fields = ["display_name", "names__name"]
     # Merging and purging open their own pages (casetracker.staff).
-    actions = [*RecordAdmin.actions, merge_two_persons, purge_selected_person]
     actions = [
         *RecordAdmin.actions,
         mark_verified_today,
         record_turn_for_selected,
+        merge_two_persons,
+        purge_selected_person,
     ]
     autocomplete_fields = ["citizenship"]
     filter_horizontal = ["roles"]
