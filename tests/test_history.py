@@ -287,3 +287,68 @@ def test_a_command_refuses_an_unknown_acting_user():
 
     with pytest.raises(CommandError, match="No active user"):
         call_command("reapply_purges", "--user", "ghost")
+
+
+def rows_of(person: m.Person) -> set[tuple[str, int]]:
+    """The person's facts and their citations, as (model, id)."""
+    rows = set()
+    for relation in ("status_entries", "detentions", "charges"):
+        for fact in getattr(person, relation).all():
+            rows.add((fact._meta.model_name, fact.pk))
+            rows |= {("citation", c.pk) for c in fact.citations.all()}
+    return rows
+
+
+def test_the_turn_form_writes_one_history_row_per_row_it_writes(admin_client):
+    from .test_turns import turn_data, turn_url
+
+    person, source = make_person(), make_source()
+    since = timezone.now()
+
+    response = admin_client.post(turn_url(person), turn_data(source))
+
+    assert response.status_code == 302
+    written = written_since(since)
+    assert {(model, pk) for model, pk, _kind, _user in written} == rows_of(person)
+    assert len(written) == len(rows_of(person)) == 4  # entry, detention, a citation of each
+    assert {(kind, user) for *_rest, kind, user in written} == {("+", "admin")}
+
+
+def test_the_bulk_turn_writes_one_history_row_per_row_it_writes(admin_client):
+    from .test_turns import bulk_data
+
+    persons = [make_person(display_name=f"P{i}") for i in range(3)]
+    for person in persons:
+        make_entry(person)
+    source = make_source()
+    since = timezone.now()
+
+    admin_client.post(reverse("admin:cases_person_changelist"), bulk_data(persons, source))
+
+    written = written_since(since)
+    new_entries = m.StatusEntry.objects.filter(person__in=persons, status=m.Status.RELEASED)
+    assert new_entries.count() == 3
+    expected = {("statusentry", e.pk) for e in new_entries}
+    expected |= {("citation", c.pk) for e in new_entries for c in e.citations.all()}
+    assert {(model, pk) for model, pk, _kind, _user in written} == expected
+    assert len(written) == len(expected)
+    assert {user for *_rest, user in written} == {"admin"}
+
+
+def test_the_deleted_records_page_runs_one_query_per_model_with_history(
+    admin_client, django_assert_num_queries
+):
+    from casetracker.staff.history import history_models
+
+    for _ in range(3):
+        entry = make_entry(make_person())
+        entry.delete()
+    admin_client.get(reverse("staff:deleted-list"))  # warm the session and the content types
+
+    # 2 for the session and its user (admin_view), then one per model with history: its latest
+    # deletions not restored, with the user who deleted (select_related); 1 for the names of
+    # the persons the deleted facts belonged to.
+    with django_assert_num_queries(2 + len(history_models()) + 1):
+        response = admin_client.get(reverse("staff:deleted-list"))
+
+    assert response.content.decode().count('value="Restore"') == 3

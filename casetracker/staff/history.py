@@ -15,7 +15,6 @@ from types import SimpleNamespace
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import CommandError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
@@ -159,10 +158,15 @@ def history_models() -> list[type[models.Model]]:
     ]
 
 
+# A deleted row's own words for itself, read without following any link.
+TITLE_FIELDS = ("display_name", "name", "title", "label", "legal_basis", "description", "locator")
+
+
 @dataclass
 class DeletedRecord:
     model: type[models.Model]
     row: models.Model  # the historical row of the deletion
+    person_name: str = ""
 
     @property
     def label(self) -> str:
@@ -170,11 +174,11 @@ class DeletedRecord:
 
     @property
     def title(self) -> str:
-        # Its __str__ may follow a link to a record deleted since.
-        try:
-            return str(self.row.instance)
-        except ObjectDoesNotExist:
-            return f"{self.label} #{self.row.id}"
+        own = next((getattr(self.row, f) for f in TITLE_FIELDS if getattr(self.row, f, "")), "")
+        if not own and hasattr(self.row, "get_status_display"):
+            own = self.row.get_status_display()
+        parts = [str(own or f"#{self.row.id}")[:80], self.person_name]
+        return " – ".join(p for p in parts if p)
 
     @property
     def model_name(self) -> str:
@@ -182,7 +186,10 @@ class DeletedRecord:
 
 
 def deleted_records(limit: int = 50) -> list[DeletedRecord]:
-    """The latest deletions still not undone, newest first: one query per model with history."""
+    """The latest deletions still not undone, newest first.
+
+    One query per model with history, and one for the names of the persons concerned.
+    """
     found = []
     for model in history_models():
         rows = (
@@ -197,7 +204,17 @@ def deleted_records(limit: int = 50) -> list[DeletedRecord]:
                 seen.add(row.id)
                 found.append(DeletedRecord(model, row))
     found.sort(key=lambda record: record.row.history_date, reverse=True)
-    return found[:limit]
+    found = found[:limit]
+    person_ids = {getattr(r.row, "person_id", None) for r in found} - {None}
+    if person_ids:
+        names = dict(
+            m.Person.history.filter(id__in=person_ids)
+            .order_by("id", "history_date")
+            .values_list("id", "display_name")
+        )  # the latest name of each wins
+        for record in found:
+            record.person_name = names.get(getattr(record.row, "person_id", None), "")
+    return found
 
 
 class CannotRestore(Exception):
