@@ -199,14 +199,15 @@ def test_the_purge_action_opens_the_purge_page(client, django_user_model):
 
 
 def test_reapply_purges_erases_a_person_brought_back_by_a_restore(
-    django_user_model, settings, tmp_path
+    django_user_model, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.PURGE_LEDGER = str(tmp_path / "purges.jsonl")
     user = make_admin(django_user_model)
     person = make_person(display_name="Erased Person")
     make_entry(person)
     public_id = person.public_id
-    purge_person(person, user=user, ground=GROUND)
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_person(person, user=user, ground=GROUND)
     # A backup older than the purge is restored: the person is back, the stub is not.
     PurgeRecord.objects.all().delete()
     RetiredPublicId.objects.all().delete()
@@ -218,7 +219,10 @@ def test_reapply_purges_erases_a_person_brought_back_by_a_restore(
     assert not m.Person.objects.filter(public_id=public_id).exists()
     assert not m.Person.history.filter(public_id=public_id).exists()
     assert not m.StatusEntry.history.filter(person_id=back.pk).exists()
-    assert PurgeRecord.objects.get().public_id == public_id
+    assert (PurgeRecord.objects.get().public_id, PurgeRecord.objects.get().purged_by) == (
+        public_id,
+        user,
+    )
     assert is_retired(public_id)
     assert json.loads((tmp_path / "purges.jsonl").read_text())["public_id"] == public_id
 

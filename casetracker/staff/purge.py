@@ -15,6 +15,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import models, transaction
@@ -72,7 +73,8 @@ def purge_person(person: m.Person, *, user, ground: str, reason: str = "") -> Pu
         ]
         PurgeRecord.objects.bulk_create(stubs)
         erase(public_ids)
-    _append_to_ledger(stubs)
+        # Written once the purge is committed: a rolled-back purge must not be re-applied.
+        transaction.on_commit(lambda: _append_to_ledger(stubs, user))
     return stubs[0]
 
 
@@ -179,7 +181,7 @@ def _ledger_path() -> Path | None:
     return Path(path) if path else None
 
 
-def _append_to_ledger(stubs: list[PurgeRecord]) -> None:
+def _append_to_ledger(stubs: list[PurgeRecord], user) -> None:
     """Append each purge to the ledger file, which outlives a restore of the database."""
     path = _ledger_path()
     if path is None:
@@ -190,6 +192,7 @@ def _append_to_ledger(stubs: list[PurgeRecord]) -> None:
                 "public_id": stub.public_id,
                 "ground": stub.ground,
                 "purged_at": stub.purged_at.isoformat(),
+                "purged_by": user.get_username(),
             }
             ledger.write(json.dumps(entry) + "\n")
 
@@ -208,6 +211,7 @@ def reapply_purges(*, ledger: Path | None = None) -> tuple[int, int]:
     Run after restoring a backup: the ledger restores stubs the backup predates.
     """
     ledger = ledger or _ledger_path()
+    User = get_user_model()
     known = set(PurgeRecord.objects.values_list("public_id", flat=True))
     for entry in read_ledger(ledger) if ledger else []:
         if entry["public_id"] not in known:
@@ -215,6 +219,7 @@ def reapply_purges(*, ledger: Path | None = None) -> tuple[int, int]:
                 public_id=entry["public_id"],
                 ground=entry.get("ground", PurgeRecord.Ground.OTHER),
                 purged_at=entry.get("purged_at") or timezone.now(),
+                purged_by=User.objects.filter(username=entry.get("purged_by")).first(),
             )
             known.add(entry["public_id"])
     return len(known), erase(sorted(known)) if known else 0
