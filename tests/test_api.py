@@ -383,3 +383,15 @@ def test_the_api_answers_json_only(client, register):
 def _directives(header: str) -> dict[str, set[str]]:
     parts = (part.strip().split() for part in header.split(";") if part.strip())
     return {name: set(values) for name, *values in parts}
+
+
+def test_a_choice_filter_pages_without_distinct(client, django_assert_num_queries):
+    from casetracker.public.filters import PersonFilter
+
+    make_entry(make_person(), status=m.Status.DETAINED)
+    # 1. the page of detained persons (a DISTINCT here would sort every match before the LIMIT)
+    # 2. roles  3. public names  4. public citations
+    with django_assert_num_queries(4) as captured:
+        assert len(get(client, "/api/persons/", status="detained")["results"]) == 1
+    assert "DISTINCT" not in captured.captured_queries[0]["sql"].upper()
+    assert PersonFilter.base_filters["status"].distinct  # the public lists keep their own

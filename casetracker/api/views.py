@@ -5,6 +5,7 @@ their own public rows, so a page costs the same few queries whatever it holds. R
 up by public id: a non-public record answers exactly like a missing one (404).
 """
 
+import copy
 import re
 
 import django_filters
@@ -49,6 +50,26 @@ def public_citations():
 # public-id order (or rank order for a name search), which a sort key would break.
 
 
+def without_distinct(filterset_class):
+    """Drop the DISTINCT that multiple-choice filters add by default, where it cannot matter.
+
+    `?status=released` on a million persons was a SELECT DISTINCT over every matching row
+    before the LIMIT (about a second on PostgreSQL); a filter on the row's own column cannot
+    repeat a row, so the page is again an index range scan (tens of milliseconds).
+    """
+    for name, found in list(filterset_class.base_filters.items()):
+        own_column = "__" not in (found.field_name or "")
+        if (
+            isinstance(found, django_filters.MultipleChoiceFilter)
+            and own_column
+            and not (found.method)
+        ):
+            found = copy.deepcopy(found)
+            found.distinct = False
+            filterset_class.base_filters[name] = found
+    return filterset_class
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class RoleFilter(django_filters.ModelChoiceFilter):
     """The lists' role filter, typed for the schema: a role slug."""
@@ -61,6 +82,7 @@ def role_filter() -> RoleFilter:
     )
 
 
+@without_distinct
 class PersonFilter(filters.PersonFilter):
     ordering = None
     role = role_filter()
@@ -78,20 +100,24 @@ class PersonFilter(filters.PersonFilter):
         return queryset.filter(pk__in=ranked).annotate(search_rank=order).order_by("search_rank")
 
 
+@without_distinct
 class IncidentFilter(filters.IncidentFilter):
     ordering = None
 
 
+@without_distinct
 class DetentionFilter(filters.DetentionFilter):
     ordering = None
     role = role_filter()
 
 
+@without_distinct
 class ChargeFilter(filters.ChargeFilter):
     ordering = None
     role = role_filter()
 
 
+@without_distinct
 class StatusEntryFilter(filters.StatusEntryFilter):
     ordering = None
     role = role_filter()
