@@ -127,6 +127,7 @@ def test_passwords_shorter_than_twelve_characters_or_common_are_refused():
     with pytest.raises(ValidationError):
         validate_password("123456789012345")
     validate_password("a long passphrase of words")
+    validate_password("a passphrase of sixty-four characters or more is welcome here, too!")
 
 
 # Staff pages are never cached
@@ -215,6 +216,16 @@ def test_a_wrong_authenticator_code_does_not_sign_in(client, django_user_model, 
     response = sign_in(client, code=wrong)
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_authenticator_code_signs_in_once_only(client, django_user_model, settings):
+    settings.STAFF_REQUIRE_2FA = True
+    device = make_authenticator(make_staff(django_user_model))
+    code = current_code(device)
+    assert sign_in(client, code=code).status_code == 302
+    client.logout()
+    assert sign_in(client, code=code).status_code == 200
 
 
 @pytest.mark.django_db
