@@ -369,3 +369,28 @@ def test_export_links_carry_the_list_query_without_the_page():
     ]
     html = export_links(request, "persons")
     assert html["links"][0] == ("csv", "/export/persons.csv?status=detained")
+
+
+@pytest.mark.parametrize(
+    ("what", "queries"),
+    [
+        # the persons with citizenship and latest public entry; their public names, roles,
+        # involvements with incidents, detentions, charges, citations with sources
+        ("persons", 7),
+        # the detentions with person, entry, places and authority; their citations, charges
+        ("detentions", 3),
+        # the charges with person, entry and detention; their citations
+        ("charges", 2),
+        # the entries with person, entry, detention and charge; their citations
+        ("timeline", 2),
+        # the incidents with parent; their places, involvements with persons, citations
+        ("incidents", 4),
+    ],
+)
+def test_an_export_runs_a_fixed_number_of_queries(
+    client, register, django_assert_num_queries, what, queries
+):
+    make_person(display_name="Second Person")
+    response = client.get(f"/export/{what}.jsonl")
+    with django_assert_num_queries(queries):
+        b"".join(response.streaming_content)

@@ -295,6 +295,9 @@ class CopyStream(Stream):
             with connection.cursor() as cursor:
                 self._raw_connection = connection.connection
                 self.backend_pid = connection.connection.get_backend_pid()
+                # The JIT compiler spends seconds on a statement this wide, and an export is
+                # bound by the client anyway; the setting dies with this connection.
+                cursor.execute("SET jit = off")
                 statement = copy_statement(self.selection, cursor)
                 writer = _QueueWriter(self)
                 cursor.cursor.copy_expert(statement, writer)
