@@ -16,6 +16,7 @@ duplicate check; `rank()` when only ids are needed. Two steps:
 Persons come first, then places, then incidents; each record once, with the name that matched.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,12 +125,14 @@ def query_words(query: str) -> list[str]:
 # Ranking (pure Python, the same on both databases)
 
 
-def _trigrams(word: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _trigrams(word: str) -> tuple[str, ...]:
     """pg_trgm's trigrams of one word, in order: two spaces before, one after."""
     padded = f"  {word} "
-    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+    return tuple(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
+@functools.lru_cache(maxsize=65536)
 def word_similarity(query_word: str, key_word: str) -> float:
     """The greatest trigram similarity of the query word to any stretch of the key word."""
     wanted = set(_trigrams(query_word))
