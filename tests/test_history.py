@@ -352,3 +352,24 @@ def test_the_deleted_records_page_runs_one_query_per_model_with_history(
         response = admin_client.get(reverse("staff:deleted-list"))
 
     assert response.content.decode().count('value="Restore"') == 3
+
+
+def test_an_editors_restore_brings_a_published_record_back_as_a_draft(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    editor = django_user_model.objects.create_user("editor", password="x" * 16, is_staff=True)
+    editor.groups.add(Group.objects.get(name="editor"))
+    client.force_login(editor)
+    person = make_person()
+    entry = make_entry(person)
+    entry_id = entry.pk
+    entry.delete()
+    deletion = m.StatusEntry.history.get(id=entry_id, history_type="-")
+
+    client.post(reverse("staff:deleted-restore", args=["statusentry", deletion.history_id]))
+
+    restored = m.StatusEntry.objects.get(pk=entry_id)
+    assert restored.publication == m.Publication.DRAFT
+    assert restored.history.latest().history_user == editor
+    person.refresh_from_db()
+    assert (person.status, person.public_status) == (m.Status.DETAINED, "")

@@ -221,7 +221,7 @@ class CannotRestore(Exception):
     pass
 
 
-def _restore_row(model, row, *, reason: str) -> models.Model | None:
+def _restore_row(model, row, *, reason: str, may_publish: bool = True) -> models.Model | None:
     """Save a deleted row's last state again, if what it points at still exists.
 
     A nullable link to a record that is gone is cleared; a required one makes the row
@@ -240,6 +240,8 @@ def _restore_row(model, row, *, reason: str) -> models.Model | None:
             if not field.null:
                 return None
             setattr(instance, field.attname, None)
+    if not may_publish and instance.publication == m.Publication.PUBLISHED:
+        instance.unpublish()  # Publishing is the publisher's: an editor's restore is a draft.
     instance._change_reason = reason
     instance.save(force_insert=True)
     if hasattr(row, "created_at"):
@@ -275,7 +277,9 @@ def history_m2m_models(model: type[models.Model]) -> list[tuple[type[models.Mode
 
 
 @transaction.atomic
-def restore_deleted(model: type[models.Model], history_id: int, *, user) -> list[models.Model]:
+def restore_deleted(
+    model: type[models.Model], history_id: int, *, user, may_publish: bool = True
+) -> list[models.Model]:
     """Bring a deleted record back as a new save; for a person, also the facts that went with it.
 
     Returns the restored records. Facts come back when their deletion happened within
@@ -287,13 +291,13 @@ def restore_deleted(model: type[models.Model], history_id: int, *, user) -> list
     reason = _("restored after deletion")
     restored = []
     with acting_as(user):
-        instance = _restore_row(model, row, reason=reason)
+        instance = _restore_row(model, row, reason=reason, may_publish=may_publish)
         if instance is None:
             raise CannotRestore(_("This record exists again or points at a record that is gone."))
         _restore_m2m(model, row, instance)
         restored.append(instance)
         if model is m.Person:
-            restored.extend(_restore_cascade(instance, row, reason=reason))
+            restored.extend(_restore_cascade(instance, row, reason=reason, may_publish=may_publish))
     persons = {r.pk for r in restored if isinstance(r, m.Person)}
     persons |= {r.person_id for r in restored if getattr(r, "person_id", None)}
     for person in m.Person.objects.filter(pk__in=persons):
@@ -301,14 +305,16 @@ def restore_deleted(model: type[models.Model], history_id: int, *, user) -> list
     return restored
 
 
-def _restore_cascade(person: m.Person, row, *, reason: str) -> list[models.Model]:
+def _restore_cascade(
+    person: m.Person, row, *, reason: str, may_publish: bool
+) -> list[models.Model]:
     window = {"history_date__gte": row.history_date - CASCADE_WINDOW}
     window["history_date__lte"] = row.history_date
     restored = []
     for model, field in PERSON_FACTS:
         deletions = model.history.filter(history_type="-", **{f"{field}_id": person.pk}, **window)
         for deletion in deletions.order_by("history_date"):
-            instance = _restore_row(model, deletion, reason=reason)
+            instance = _restore_row(model, deletion, reason=reason, may_publish=may_publish)
             if instance is not None:
                 restored.append(instance)
     # Citations of the person and of each fact brought back.
@@ -321,7 +327,7 @@ def _restore_cascade(person: m.Person, row, *, reason: str) -> list[models.Model
             history_type="-", **{f"{field}_id__in": ids}, **window
         )
         for deletion in deletions.order_by("history_date"):
-            instance = _restore_row(m.Citation, deletion, reason=reason)
+            instance = _restore_row(m.Citation, deletion, reason=reason, may_publish=may_publish)
             if instance is not None:
                 restored.append(instance)
     return restored

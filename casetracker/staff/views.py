@@ -120,7 +120,12 @@ def deleted_restore(request, model_name: str, history_id: int):
     if not request.user.has_perm(f"cases.add_{model_name}"):
         raise PermissionDenied
     try:
-        restored = restore_deleted(model, history_id, user=request.user)
+        restored = restore_deleted(
+            model,
+            history_id,
+            user=request.user,
+            may_publish=request.user.has_perm(PUBLISH_PERMISSION),
+        )
     except CannotRestore as error:
         messages.error(request, str(error))
         return redirect("staff:deleted-list")
