@@ -34,7 +34,10 @@ class UpdatesFeed(Feed):
         return f"{entry.person.display_name}: {entry.get_status_display()}"
 
     def item_description(self, entry: m.StatusEntry) -> str:
-        when = f"{entry.get_date_kind_display()} {entry.date_display}"
+        if entry.occurred_on is None:
+            when = entry.date_display
+        else:
+            when = f"{entry.get_date_kind_display()} {entry.date_display}"
         return f"{when}. {entry.note}" if entry.note else when
 
     def item_link(self, entry: m.StatusEntry) -> str:

@@ -21,6 +21,8 @@ from .filters import IncidentFilter, PersonFilter
 from .stats import home_counts
 
 PAGE_SIZE = 50
+# The formats of /export/<what>.<format> (casetracker.exports), offered under each list.
+EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("json", "JSON")]
 # Deep pages cost an OFFSET scan; past this a reader should filter instead.
 MAX_PAGE = 2000
 
@@ -126,7 +128,11 @@ def person_list(request):
     _readable_form(filterset.form)
     filterset.form.fields["status"].widget = forms.CheckboxSelectMultiple(choices=m.Status.choices)
     page = _page(request, filterset.qs.prefetch_related("roles"))
-    return render(request, "public/person_list.html", {"filter": filterset, "page": page})
+    return render(
+        request,
+        "public/person_list.html",
+        {"filter": filterset, "page": page, "export_formats": EXPORT_FORMATS},
+    )
 
 
 def _readable_form(form: forms.Form) -> None:
@@ -229,7 +235,11 @@ def incident_list(request):
         choices=m.Incident.Kind.choices
     )
     page = _page(request, filterset.qs)
-    return render(request, "public/incident_list.html", {"filter": filterset, "page": page})
+    return render(
+        request,
+        "public/incident_list.html",
+        {"filter": filterset, "page": page, "export_formats": EXPORT_FORMATS},
+    )
 
 
 # Figures
