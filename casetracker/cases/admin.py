@@ -267,7 +267,8 @@ def checked_selection(request, queryset) -> list | None:
     "select all" across pages sends none, and then there is nothing shown to compare with.
     Call inside a transaction; a refusal is reported to the user and returns None.
     """
-    rows = list(queryset.select_for_update())
+    # of=self: the admin's queryset joins optional relations, which PostgreSQL will not lock.
+    rows = list(queryset.select_for_update(of=("self",)))
     stale = [
         obj
         for obj in rows
