@@ -501,3 +501,11 @@ def test_language_links_keep_the_reader_on_the_same_page(client):
     html = client.get(f"/en/people/{person.public_id}/?x=1").content.decode()
     assert f'href="/ru/people/{person.public_id}/?x=1"' in html
     assert f'href="/kk/people/{person.public_id}/?x=1"' in html
+
+
+def test_list_download_links_carry_the_same_filters_without_the_page(client):
+    html = client.get("/en/people/?status=detained&charge=272&page=2").content.decode()
+    for fmt in ("csv", "xlsx", "json"):
+        assert f'href="/export/persons.{fmt}?status=detained&amp;charge=272"' in html
+    html = client.get("/en/incidents/?kind=shooting").content.decode()
+    assert 'href="/export/incidents.csv?kind=shooting"' in html
