@@ -11,7 +11,7 @@ from casetracker.cases import models as m
 from casetracker.cases.roles import GROUPS
 
 from .factories import make_person, make_source
-from .test_admin import _form_data
+from .test_admin import _form_data, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +208,11 @@ def test_a_person_without_consent_or_at_high_risk_cannot_be_published_by_form(as
     assert "can be published only with consent" in response.content.decode()
     person.refresh_from_db()
     assert person.publication == "draft"
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_every_record_page_opens_read_only_for_those_who_may_not_change_it(as_role, role):
+    client = as_role(role)
+    for key, obj in make_case().items():
+        if key != "role":
+            assert client.get(change_url(obj)).status_code == 200, key
