@@ -453,6 +453,11 @@ class Person(Record):
             models.Index(fields=["public_status", "display_name"], name="person_public_status"),
             # Staff changelist filtered by status.
             models.Index(fields=["status"], name="person_status"),
+            # The unfiltered public person list and the staff changelist, ordered by name
+            # (casetracker.public.views.person_list, Meta.ordering): walked in order and
+            # stopped after a page, instead of sorting every person (bench: 215 ms to 0.8 ms
+            # at 100k persons, docs/performance.md).
+            models.Index(fields=["display_name"], name="person_display_name"),
         ]
         constraints = [
             publication_constraint("person"),
