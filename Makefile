@@ -63,5 +63,13 @@ restore: install
 	$(BIN)/python manage.py restore_database "$(BACKUP)"
 	$(BIN)/python manage.py reapply_purges --user "$(AS)"
 
+# PostgreSQL benchmarks, written to docs/performance.md: databases bench_10k, bench_100k, bench_1m
+# at BENCH_PG (default postgres://postgres@127.0.0.1:5432), generated once and reused.
+# make bench BENCH_SIZES="10000 100000" BENCH_SOAK_MINUTES=10. Rate limits are off for the runs.
+BENCH_SIZES ?= 10000 100000 1000000
+bench: install-dev
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/run.py --sizes "$(BENCH_SIZES)"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,301 @@
+"""The measurements of one benchmark database; run by bench/run.py, results as JSON on stdout.
+
+    DATABASE_URL=postgres://.../bench_10k python bench/measure.py --size 10000 --port 8765 \
+        --parts search,sql_plans,export,pages,changelist [--write results.json]
+
+Timings over HTTP go to the gunicorn that bench/run.py started on --port (one connection, keep
+alive); query counts come from Django's test client in this process (same settings module).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import django
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from casetracker.cases import models as m  # noqa: E402
+from casetracker.search import engine  # noqa: E402
+
+# Latin, Cyrillic (Kazakh and Russian spellings), reversed order, typos, prefixes.
+SEARCH_QUERIES = [
+    "Nurlan Tokayev",
+    "Нұрлан Тоқаев",
+    "Нурлан Токаев",
+    "Tokaev Nurlan",
+    "Tokaiev",
+    "Jaqsylyqov",
+    "Жақсылықов Ерлан",
+    "Sarsenb",
+    "Kuznetsova Elena",
+    "Хохлов",
+    "Hohlov Sergei",
+    "Abdirakhmanov Aigul",
+    "Ghabdullin",
+    "Ivanov Dmitrii",
+    "Omarov As",
+]
+PLAN_QUERIES = {"Latin": "Tokayev", "Cyrillic": "Тоқаев"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 50) * 1000, 2),
+        "p95_ms": round(percentile(values, 95) * 1000, 2),
+        "p99_ms": round(percentile(values, 99) * 1000, 2),
+    }
+
+
+def candidate_sql(query: str) -> tuple[str, list]:
+    """The SQL the search engine sends for this query (its candidate lookup)."""
+    words = engine.query_words(query)
+    return engine._candidates(words, public=True, kinds=None).query.sql_with_params()
+
+
+def measure_search(base: str, repeat: int) -> dict:
+    session = requests.Session()
+    per_query = []
+    http_all, sql_all = [], []
+    for query in SEARCH_QUERIES:
+        sql, params = candidate_sql(query)
+        session.get(f"{base}/en/search/", params={"q": query}).raise_for_status()  # warm
+        http, bare = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            bare.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            response = session.get(f"{base}/en/search/", params={"q": query})
+            http.append(time.perf_counter() - started)
+            response.raise_for_status()
+        http_all += http
+        sql_all += bare
+        per_query.append(
+            {
+                "query": query,
+                "http_p50_ms": round(statistics.median(http) * 1000, 2),
+                "sql_p50_ms": round(statistics.median(bare) * 1000, 2),
+                "added_p50_ms": round(
+                    (statistics.median(http) - statistics.median(bare)) * 1000, 2
+                ),
+            }
+        )
+    return {
+        "queries": per_query,
+        "http": summary(http_all),
+        "sql": summary(sql_all),
+        "added_p50_ms": round(statistics.median(q["added_p50_ms"] for q in per_query), 2),
+    }
+
+
+def explain(sql: str, params: list, *, seqscan: bool) -> tuple[float, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        try:
+            if seqscan:
+                cursor.execute("SET LOCAL enable_indexscan = off")
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("ROLLBACK")
+    execution = next(
+        float(line.split(":")[1].split()[0])
+        for line in plan.splitlines()
+        if line.strip().startswith("Execution Time")
+    )
+    return execution, plan
+
+
+def measure_sql_plans() -> dict:
+    results = {}
+    for label, query in PLAN_QUERIES.items():
+        sql, params = candidate_sql(query)
+        explain(sql, params, seqscan=False)  # warm the cache for both
+        indexed = [explain(sql, params, seqscan=False) for _ in range(3)]
+        seq = [explain(sql, params, seqscan=True) for _ in range(2)]
+        indexed_ms = statistics.median(t for t, _p in indexed)
+        seq_ms = statistics.median(t for t, _p in seq)
+        results[label] = {
+            "query": query,
+            "indexed_ms": round(indexed_ms, 2),
+            "seqscan_ms": round(seq_ms, 2),
+            "ratio": round(seq_ms / indexed_ms, 1) if indexed_ms else None,
+            "indexed_plan": indexed[0][1],
+            "seqscan_plan": seq[0][1],
+        }
+    return results
+
+
+def measure_export(base: str) -> dict:
+    probe = ROOT / "bench" / "export_probe.py"
+    results = {}
+    for mode in ("export", "python", "copy"):
+        completed = subprocess.run(
+            ["/usr/bin/time", "-v", sys.executable, str(probe), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ,
+        )
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        for line in completed.stderr.splitlines():
+            if "Maximum resident set size" in line:
+                result["peak_rss_kb"] = int(line.split(":")[1])
+        results[mode] = result
+    # First byte over HTTP, through gunicorn and every middleware.
+    started = time.perf_counter()
+    with requests.get(f"{base}/export/persons.csv", stream=True, timeout=600) as response:
+        response.raise_for_status()
+        next(response.iter_content(1))
+        results["http_first_byte_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return results
+
+
+def sample_pages() -> dict[str, str]:
+    public = m.Person.objects.public()
+    long_person = public.filter(status_entries__position=200).order_by("pk").first()
+    long = long_person.public_id if long_person else None
+    one = public.filter(latest_entry__position=1)
+    if long_person:
+        # The same shape as the long timeline (detentions, charges, involvements or not), so
+        # prefetches that run only when there is something to fetch do not blur the comparison.
+        for relation in ("detentions", "charges", "involvements"):
+            present = getattr(long_person, relation).exists()
+            one = one.filter(**{f"{relation}__isnull": not present})
+    one = one.order_by("pk").first()
+    pages = {
+        "person, 1 entry": f"/en/people/{one.public_id}/",
+        "search page": "/en/search/?q=Nurlan+Tokayev",
+        "filtered list": "/en/people/?status=detained",
+        "filtered list, page 5": "/en/people/?status=released&page=5",
+        "list by charge": "/en/people/?charge=Criminal+Code%2C+art.+272",
+        "figures": "/en/figures/",
+        "figures as of 2023-06-30": "/en/figures/?as_of=2023-06-30",
+    }
+    if long:
+        pages["person, 200 entries"] = f"/en/people/{long}/"
+    return pages
+
+
+def measure_pages(base: str, repeat: int) -> dict:
+    session = requests.Session()
+    client = Client()
+    results = {}
+    for label, url in sample_pages().items():
+        cache.clear()
+        started = time.perf_counter()
+        session.get(base + url).raise_for_status()
+        cold = time.perf_counter() - started
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            session.get(base + url).raise_for_status()
+            times.append(time.perf_counter() - started)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            status = client.get(url).status_code
+        results[label] = {
+            "url": url,
+            "status": status,
+            "cold_ms": round(cold * 1000, 2),
+            **summary(times),
+            "queries": len(queries),
+        }
+    return results
+
+
+def measure_changelist(repeat: int) -> dict:
+    from django.contrib.auth import get_user_model
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    pages = {
+        "unfiltered": "/admin/cases/person/",
+        "filtered": "/admin/cases/person/?status__exact=detained",
+        "searched": "/admin/cases/person/?q=Tokayev",
+    }
+    results = {}
+    for label, url in pages.items():
+        client.get(url)
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        results[label] = {
+            "url": url,
+            "status": response.status_code,
+            **summary(times),
+            "queries": len(queries),
+        }
+    return results
+
+
+def counts() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_statusentry")
+        entries = cursor.fetchone()[0]
+    return {
+        "persons": m.Person.objects.count(),
+        "public_persons": m.Person.objects.public().count(),
+        "status_entries": entries,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--parts", default="search,sql_plans,export,pages,changelist")
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "20")))
+    args = parser.parse_args()
+    base = f"http://127.0.0.1:{args.port}"
+    parts = args.parts.split(",")
+    result = {"size": args.size, "counts": counts()}
+    if "search" in parts:
+        result["search"] = measure_search(base, max(5, args.repeat // 4))
+    if "sql_plans" in parts:
+        result["sql_plans"] = measure_sql_plans()
+    if "export" in parts:
+        result["export"] = measure_export(base)
+    if "pages" in parts:
+        result["pages"] = measure_pages(base, args.repeat)
+    if "changelist" in parts:
+        result["changelist"] = measure_changelist(max(5, args.repeat // 2))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
