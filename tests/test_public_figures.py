@@ -1,6 +1,7 @@
 """The figures page: counts by status, role and place, and events over time, as of any date."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -168,7 +169,11 @@ def test_a_malformed_as_of_date_shows_todays_figures_and_says_why(client, timeli
 
 def test_bar_chart_scales_bars_to_the_largest_value():
     chart = bar_chart([("detained", 10), ("released", 5), ("killed", 0)])
-    widths = [bar.width for bar in chart.bars]
-    assert widths[0] > widths[1] > widths[2] == 0
-    assert widths[0] == 2 * widths[1]
-    assert chart.height == 3 * 44
+    assert [bar.width for bar in chart.bars] == ["85.0%", "42.5%", "0.0%"]
+    assert chart.height == 3 * 46
+
+
+def test_chart_widths_are_never_localised(client, timeline):
+    html = client.get("/ru/figures/").content.decode()
+    assert 'width="85.0%"' in html
+    assert not re.search(r'width="\d+,\d', html)

@@ -1,19 +1,18 @@
-"""Bar charts drawn on the server as SVG geometry: readable without JavaScript, styled by CSS.
+"""Bar charts drawn on the server as SVG: readable without JavaScript, styled by CSS.
 
-A chart is a list of bars, each with its label above it and its value at its end, so long labels
-in any language never collide with the bars on a phone-width screen. The template
-`public/_bar_chart.html` draws it; the numbers are also in the table beside every chart.
+A chart is a list of horizontal bars, each with its label above it and its value at its end.
+Heights are in pixels and widths in percent of the page column, with no viewBox scaling, so the
+text keeps the same size on a phone and on a desk and long labels in any language fit. The
+template `public/_bar_chart.html` draws it; the numbers are also in the table beside every chart.
 """
 
 from dataclasses import dataclass
 
-WIDTH = 600
-ROW_HEIGHT = 44
+ROW_HEIGHT = 46
 BAR_HEIGHT = 16
 LABEL_BASELINE = 16
-VALUE_GAP = 6
-# Room at the right for the value printed after the longest bar.
-VALUE_ROOM = 60
+# The longest bar takes this share of the width, leaving room for its value after it.
+LONGEST_BAR_PERCENT = 85
 
 
 @dataclass(frozen=True)
@@ -22,35 +21,36 @@ class Bar:
     value: int
     label_y: int
     bar_y: int
-    width: int
-    value_x: int
     value_y: int
+    # Percentages as strings ("42.5%"): never localised, so "42,5" cannot reach the SVG.
+    width: str
+    value_x: str
 
 
 @dataclass(frozen=True)
 class BarChart:
     bars: list[Bar]
-    width: int
     height: int
+    bar_height: int = BAR_HEIGHT
 
 
 def bar_chart(rows: list[tuple[str, int]]) -> BarChart:
     """Horizontal bars scaled to the largest value; a zero value draws no bar."""
     largest = max((value for _label, value in rows), default=0) or 1
-    usable = WIDTH - VALUE_ROOM
     bars = []
     for index, (label, value) in enumerate(rows):
         top = index * ROW_HEIGHT
-        width = round(usable * value / largest)
+        percent = LONGEST_BAR_PERCENT * value / largest
+        bar_y = top + LABEL_BASELINE + 6
         bars.append(
             Bar(
                 label=label,
                 value=value,
-                label_y=top + LABEL_BASELINE - 2,
-                bar_y=top + LABEL_BASELINE + 4,
-                width=width,
-                value_x=width + VALUE_GAP,
-                value_y=top + LABEL_BASELINE + 4 + BAR_HEIGHT - 3,
+                label_y=top + LABEL_BASELINE,
+                bar_y=bar_y,
+                value_y=bar_y + BAR_HEIGHT - 3,
+                width=f"{percent:.1f}%",
+                value_x=f"{percent:.1f}%",
             )
         )
-    return BarChart(bars=bars, width=WIDTH, height=max(len(rows), 1) * ROW_HEIGHT)
+    return BarChart(bars=bars, height=max(len(rows), 1) * ROW_HEIGHT)
