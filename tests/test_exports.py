@@ -394,3 +394,13 @@ def test_an_export_runs_a_fixed_number_of_queries(
     response = client.get(f"/export/{what}.jsonl")
     with django_assert_num_queries(queries):
         b"".join(response.streaming_content)
+
+
+def test_the_export_log_is_read_only_in_the_admin(staff_client, register):
+    b"".join(staff_client.get("/staff/export/charges.json").streaming_content)
+    log = ExportLog.objects.get()
+    assert staff_client.get("/admin/exports/exportlog/").status_code == 200
+    assert staff_client.get("/admin/exports/exportlog/add/").status_code == 403
+    page = staff_client.get(f"/admin/exports/exportlog/{log.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
