@@ -6,6 +6,7 @@ ALLOWED_HOSTS, and turns on HTTPS-only cookies, HSTS and two-factor sign-in for 
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,9 @@ INSTALLED_APPS = [
     "casetracker.security",
     "casetracker.exports",
     "casetracker.api",
+    "casetracker.imports",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +280,32 @@ SEED_DIR = BASE_DIR / "fixtures"
 # Purges are appended here too, outside the database, so `reapply_purges` can redo them after a
 # restore from a backup older than the purge (casetracker.staff.purge). Keep it off the backups.
 PURGE_LEDGER = os.environ.get("PURGE_LEDGER", "")
+
+# Imports (casetracker.imports): staged in the database, applied by the task worker that
+# `make run` starts beside the server (`manage.py db_worker`), one transaction per import.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50)
+# Uploads larger than this go to a temporary file instead of memory; the whole request body
+# may carry the largest upload allowed (files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# An import's progress, written by the worker while its transaction is still open, so it cannot
+# go through the database: Redis when the app servers share one, else files on this machine.
+CACHES["imports"] = (
+    {**CACHES["default"], "KEY_PREFIX": "casetracker-imports"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get(
+            "IMPORT_PROGRESS_DIR", str(Path(tempfile.gettempdir()) / "casetracker-imports")
+        ),
+    }
+)
 
 LOGGING = {
     "version": 1,
