@@ -1,6 +1,6 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
-from . import views
+from . import ftm, views
 
 app_name = "exports"
 
@@ -9,4 +9,5 @@ PATTERN = r"^(?P<what>persons|detentions|charges|timeline|incidents)\.(?P<fmt>cs
 
 urlpatterns = [
     re_path(PATTERN, views.export_download, name="download"),
+    path("ftm.json", ftm.ftm_download, name="ftm"),  # JSON Lines: see casetracker/exports/ftm.py
 ]
