@@ -139,7 +139,7 @@ def assert_safe(path: str, response) -> None:
     assert response.status_code == 200, (path, response.status_code)
     content_type = response["Content-Type"]
     body = body_of(response)
-    if content_type.startswith("application/json") or path.endswith(".jsonl"):
+    if content_type.startswith("application/json") or path.endswith((".json", ".jsonl")):
         text = body.decode()
         try:
             documents = [json.loads(text)]
@@ -184,6 +184,7 @@ def public_paths(everything) -> list[str]:
     for what in ("persons", "detentions", "charges", "timeline", "incidents"):
         for fmt in ("csv", "xlsx", "json", "jsonl"):
             paths.append(f"/export/{what}.{fmt}")
+    paths.append("/export/ftm.json")
     for resource in ("persons", "incidents", "detentions", "charges", "timeline", "sources"):
         paths.append(f"/api/{resource}/")
     paths += [f"/api/persons/{person.public_id}/", f"/api/incidents/{incident.public_id}/"]

@@ -55,6 +55,7 @@ def text_doors(person: m.Person) -> list[str]:
         "/export/persons.json",
         "/export/persons.jsonl",
         "/export/timeline.csv",
+        "/export/ftm.json",
         "/api/persons/",
         f"/api/persons/{person.public_id}/",
         "/api/timeline/",
@@ -62,12 +63,13 @@ def text_doors(person: m.Person) -> list[str]:
 
 
 def shows(response, person: m.Person) -> bool:
+    path = response.request["PATH_INFO"]
     if response.status_code == 404:
         return False
-    assert response.status_code == 200, (response.request["PATH_INFO"], response.status_code)
+    assert response.status_code == 200, (path, response.status_code)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode()
-    if response["Content-Type"].startswith("application/json"):
+    if response["Content-Type"].startswith("application/json") or path.endswith(".json"):
         # JSON may escape non-ASCII text; read it back so the name is compared as written.
         text = json.dumps(read_json(text), ensure_ascii=False)
     return NAME in text or person.public_id in text
