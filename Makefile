@@ -35,6 +35,9 @@ run: seed
 	@echo "To sign in to the staff workspace (/admin/), create an account in another terminal:"
 	@echo "    $(BIN)/python manage.py createsuperuser"
 	@echo
+	@# The task worker applies confirmed imports; it stops when the server does.
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-dev
