@@ -212,10 +212,16 @@ class CitedFactForm(RecordForm):
         citation = self.first_citation or m.Citation(
             **{cited_field(type(self.instance)): self.instance}
         )
-        citation.source = source
-        citation.locator = self.cleaned_data.get("cite_locator", "")
-        citation.quote = self.cleaned_data.get("cite_quote", "")
-        citation.confidence = self.cleaned_data.get("cite_confidence") or m.Confidence.REPORTED
+        wanted = {
+            "source_id": source.pk,
+            "locator": self.cleaned_data.get("cite_locator", ""),
+            "quote": self.cleaned_data.get("cite_quote", ""),
+            "confidence": self.cleaned_data.get("cite_confidence") or m.Confidence.REPORTED,
+        }
+        if citation.pk is not None and all(getattr(citation, k) == v for k, v in wanted.items()):
+            return  # unchanged: no save, so no history row and no new version
+        for field, value in wanted.items():
+            setattr(citation, field, value)
         if citation.pk is None:
             # A new fact's citation follows the fact's publication.
             citation.publication = self.instance.publication
