@@ -216,3 +216,20 @@ def test_every_record_page_opens_read_only_for_those_who_may_not_change_it(as_ro
     for key, obj in make_case().items():
         if key != "role":
             assert client.get(change_url(obj)).status_code == 200, key
+
+
+@pytest.mark.parametrize(
+    ("group", "offered"),
+    [
+        ("viewer", set()),
+        ("editor", {"merge_two_persons"}),
+        ("publisher", {"merge_two_persons"}),
+        ("administrator", {"merge_two_persons", "purge_selected_person"}),
+    ],
+)
+def test_merge_and_purge_are_offered_only_to_roles_that_may_use_them(as_role, group, offered):
+    make_person()
+    response = as_role(group).get(reverse("admin:cases_person_changelist"))
+    action_form = response.context["action_form"]  # None when no action is offered at all
+    actions = {v for v, _label in action_form.fields["action"].choices} if action_form else set()
+    assert actions & {"merge_two_persons", "purge_selected_person"} == offered

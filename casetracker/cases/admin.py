@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from casetracker.search.admin import NameSearchAdminMixin
 from casetracker.staff.actions import merge_two_persons, purge_selected_person
 from casetracker.staff.history import ReadableHistoryMixin
+from casetracker.staff.purge import is_administrator
 
 from . import models as m
 from .concurrency import (
@@ -797,6 +798,10 @@ class PersonAdmin(NameSearchAdminMixin, RecordAdmin):
 
     def has_turn_permission(self, request) -> bool:
         return request.user.has_perm("cases.add_statusentry")
+
+    def has_purge_permission(self, request) -> bool:
+        # Erasure is the administrator's alone (the purge view checks the same rule).
+        return is_administrator(request.user)
 
     def turn_view(self, request, object_id):
         """One form for a new turn of this person's case (casetracker.cases.turns)."""

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .purge import is_administrator
 
 
-@admin.action(description=_("Merge the two selected persons"))
+@admin.action(description=_("Merge the two selected persons"), permissions=["change"])
 def merge_two_persons(modeladmin, request, queryset):
     ids = sorted(queryset.values_list("pk", flat=True))
     if len(ids) != 2:
@@ -17,7 +17,7 @@ def merge_two_persons(modeladmin, request, queryset):
     return redirect(f"{reverse('staff:person-merge')}?ids={ids[0]},{ids[1]}")
 
 
-@admin.action(description=_("Purge the selected person (erasure)"))
+@admin.action(description=_("Purge the selected person (erasure)"), permissions=["purge"])
 def purge_selected_person(modeladmin, request, queryset):
     if not is_administrator(request.user):
         messages.error(request, _("Only an administrator can purge a person."))
