@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from casetracker.cases import models as m
 from casetracker.exports.exports import open_stream
-from casetracker.imports.applying import apply_batch
+from casetracker.imports.applying import apply_batch, report_progress
 from casetracker.imports.models import ImportBatch, ImportRow
 from casetracker.search.indexing import reindex_persons
 from casetracker.staff.retired import retire
@@ -294,3 +294,29 @@ def test_an_editor_without_add_permission_cannot_import(client, django_user_mode
     response = client.get(reverse("admin:imports_importbatch_upload"))
 
     assert response.status_code == 403
+
+
+def test_progress_shows_rows_done_and_refreshes_while_applying(staff_client):
+    make_register()
+    upload(staff_client, ("persons.csv", export("persons")))
+    batch = last_batch()
+    batch.state = ImportBatch.State.APPLYING
+    batch.row_count = 100_000
+    batch.save()
+    report_progress(batch.pk, 40_000)
+
+    page = staff_client.get(reverse("admin:imports_importbatch_preview", args=[batch.pk]))
+
+    assert b"40,000 of 100,000 rows" in page.content
+    assert b'<meta http-equiv="refresh" content="3">' in page.content
+    assert b"<script" not in page.content.split(b"import-state")[1]
+
+
+def test_a_preview_shows_why_a_row_is_refused(staff_client):
+    _source, person = make_register()
+    upload(staff_client, ("timeline.csv", _edit("timeline", person.public_id, "zzzzzzzzzz")))
+
+    page = staff_client.get(reverse("admin:imports_importbatch_preview", args=[last_batch().pk]))
+
+    assert b"zzzzzzzzzz is in neither the file nor the register" in page.content
+    assert b"import-confirm" not in page.content

@@ -245,7 +245,8 @@ class Writer:
     def _names_and_roles(self, person: m.Person, row: Checked) -> None:
         # Names and citations are added, never removed: the file cannot carry their kinds,
         # quotes or claims, so dropping one would lose what it cannot give back.
-        known = set(person.names.values_list("name", flat=True))
+        created = row.action == "create" and row.decision in ("", "new")
+        known = set() if created else set(person.names.values_list("name", flat=True))
         names = row.names
         if row.decision not in ("", "new"):
             # The same person under the file's name: that name becomes one of theirs.
@@ -260,9 +261,10 @@ class Writer:
                     publication=person.publication,
                 )
                 known.add(name)
-        if row.decision in ("", "new") and set(person.roles.values_list("pk", flat=True)) != set(
-            row.roles
-        ):
+        if row.decision not in ("", "new"):
+            return  # the register's person keeps their roles
+        current = set() if created else set(person.roles.values_list("pk", flat=True))
+        if current != set(row.roles):
             person.roles.set(row.roles)
 
     def _citations(self, obj, row: Checked) -> None:
