@@ -320,3 +320,25 @@ def test_a_preview_shows_why_a_row_is_refused(staff_client):
 
     assert b"zzzzzzzzzz is in neither the file nor the register" in page.content
     assert b"import-confirm" not in page.content
+
+
+def test_a_row_without_public_id_is_a_new_person_once_staff_say_so(staff_client):
+    _source, person = make_register()
+    header = export("persons").decode("utf-8-sig").splitlines()[0]
+    columns = header.split(",")
+    row = dict.fromkeys(columns, "")
+    row.update(display_name="Aigerim Test", consent="unknown", risk_level="low")
+    row.update(publication="draft", sources="B9-0072/2022 para 3 (corroborated)")
+    text = header + "\r\n" + ",".join(row[c] for c in columns) + "\r\n"
+    upload(staff_client, ("persons.csv", text.encode()))
+
+    staff_client.post(
+        reverse("admin:imports_importbatch_decide", args=[last_batch().pk]), {"all_new": "1"}
+    )
+    confirm(staff_client, last_batch())
+
+    assert last_batch().state == ImportBatch.State.DONE, last_batch().error
+    new = m.Person.objects.exclude(pk=person.pk).get()
+    assert new.public_id != person.public_id
+    citation = new.citations.get()
+    assert (citation.locator, citation.confidence) == ("para 3", "corroborated")

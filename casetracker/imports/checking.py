@@ -10,6 +10,7 @@ empty, it creates a new record.
 """
 
 import datetime
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -73,6 +74,11 @@ CHUNK = 900  # ids per IN (...) lookup, under SQLite's variable limit
 
 def plain_fields(kind: str, columns: Iterable[str]) -> list[models.Field]:
     """The model fields a file's columns write directly (same name, editable, not a relation)."""
+    return _plain_fields(kind, tuple(columns))
+
+
+@functools.cache
+def _plain_fields(kind: str, columns: tuple[str, ...]) -> list[models.Field]:
     model = MODELS[kind]
     fields = []
     for name in columns:
@@ -294,7 +300,8 @@ class Checker:
                 row.fields[f.name] = _convert(f, text)
             except ValidationError as error:
                 row.refuse(f"{f.name}: {' '.join(error.messages)}")
-        instance = model(**row.fields)
+        # A public id given, so the model does not draw a random one for every checked row.
+        instance = model(public_id=row.public_id or "-", **row.fields)
         exclude = [f.name for f in model._meta.fields if f.name not in row.fields]
         try:
             instance.clean_fields(exclude=exclude)
@@ -445,7 +452,7 @@ def _convert(f: models.Field, text: str) -> Any:
             return int(text)
         except ValueError:
             raise ValidationError(_("%(value)r is not a whole number.") % {"value": text}) from None
-    if f.choices and text and text not in {str(v) for v, _label in f.flatchoices}:
+    if f.choices and text and text not in _choices(f):
         raise ValidationError(
             _("%(value)r is not one of: %(allowed)s.")
             % {"value": text, "allowed": ", ".join(str(v) for v, _l in f.flatchoices)}
@@ -453,6 +460,11 @@ def _convert(f: models.Field, text: str) -> Any:
     if f.choices and not text and f.has_default():
         return f.get_default()
     return text
+
+
+@functools.cache
+def _choices(f: models.Field) -> frozenset[str]:
+    return frozenset(str(v) for v, _label in f.flatchoices)
 
 
 def _rules(kind: str, fields: dict[str, Any]) -> list[str]:
