@@ -169,6 +169,8 @@ LANGUAGES = [
     ("kk", _("Kazakh")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh date formats ("2022 жылғы 18 қаңтар"): Django ships none for kk.
+FORMAT_MODULE_PATH = ["casetracker.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,10 +7,18 @@ detentions, so a draft or private fact can never change a public result.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import models as m
 from casetracker.cases.dates import DateKind
+
+
+def _descending(label) -> str:
+    """A sort menu's "Name (descending)" in the reader's language: django-filter formats its
+    "%s (descending)" once, at import, so it would stay English."""
+    return lazy(lambda: gettext("%s (descending)") % label, str)()
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -60,8 +68,11 @@ class PersonFilter(django_filters.FilterSet):
         ],
         field_labels={
             "display_name": _("Name"),
+            "-name": _descending(_("Name")),
             "latest_public_entry__occurred_on": _("Status date"),
+            "-status_date": _descending(_("Status date")),
             "public_status": _("Status"),
+            "-status": _descending(_("Status")),
         },
     )
 
@@ -124,7 +135,12 @@ class IncidentFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("started_on", "date"), ("title", "title")],
-        field_labels={"started_on": _("Date"), "title": _("Title")},
+        field_labels={
+            "started_on": _("Date"),
+            "-date": _descending(_("Date")),
+            "title": _("Title"),
+            "-title": _descending(_("Title")),
+        },
     )
 
     class Meta:
