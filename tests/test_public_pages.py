@@ -509,3 +509,18 @@ def test_list_download_links_carry_the_same_filters_without_the_page(client):
         assert f'href="/export/persons.{fmt}?status=detained&amp;charge=272"' in html
     html = client.get("/en/incidents/?kind=shooting").content.decode()
     assert 'href="/export/incidents.csv?kind=shooting"' in html
+
+
+def test_export_urls_of_facts_point_at_anchors_on_the_person_page(client):
+    """Exports give detentions, charges and timeline entries the person page + #public id."""
+    person = make_person()
+    entry = make_entry(person)
+    detention = m.Detention.objects.create(
+        person=person, kind="police_custody", publication="published"
+    )
+    charge = m.Charge.objects.create(
+        person=person, legal_basis="art. 272", stage="trial", publication="published"
+    )
+    page = client.get(person.get_absolute_url()).content.decode()
+    for fact in (entry, detention, charge):
+        assert f'id="{fact.public_id}"' in page

@@ -41,7 +41,7 @@ class UpdatesFeed(Feed):
         return f"{when}. {entry.note}" if entry.note else when
 
     def item_link(self, entry: m.StatusEntry) -> str:
-        return f"{entry.person.get_absolute_url()}#entry-{entry.public_id}"
+        return f"{entry.person.get_absolute_url()}#{entry.public_id}"
 
     def item_guid(self, entry: m.StatusEntry) -> str:
         return f"urn:casetracker:status-entry:{entry.public_id}"
