@@ -49,15 +49,17 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         "- Data: `manage.py generate_demo_data --persons N` (seed 1) in databases bench_10k, "
         "bench_100k, bench_1m. Sizes measured: " + ", ".join(human(s) for s in measured),
         "",
-        "| size | persons | public persons | status entries | generation |",
-        "|---|---|---|---|---|",
+        "| size | measured | load average | persons | public persons | status entries "
+        "| generation |",
+        "|---|---|---|---|---|---|---|",
     ]
     for size, run in runs.items():
         gen = run["generation"]
         generated = "reused" if gen.get("reused") else f"{gen['seconds']} s"
         c = run["counts"]
         lines.append(
-            f"| {human(size)} | {c['persons']} | {c['public_persons']} | {c['status_entries']} "
+            f"| {human(size)} | {run.get('date', machine['date'])} | {run.get('load_average', '')} "
+            f"| {c['persons']} | {c['public_persons']} | {c['status_entries']} "
             f"| {generated} |"
         )
 
@@ -142,6 +144,19 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
                 p["seqscan_plan"],
                 "```",
             ]
+
+    # Indexes added for this issue, before and after
+    lines += ["", "## Indexes added, before and after (same run)", ""]
+    lines += [
+        "Command: `bench/measure.py --parts index_effect` (EXPLAIN ANALYZE with the index, then "
+        "with it dropped inside a transaction that is rolled back).",
+        "",
+        "| size | query (index) | before | after |",
+        "|---|---|---|---|",
+    ]
+    for size, run in runs.items():
+        for name, e in run.get("index_effect", {}).items():
+            lines.append(f"| {human(size)} | {name} | {e['before_ms']} ms | {e['after_ms']} ms |")
 
     # Export
     lines += ["", "## CSV export of all public persons with current status", ""]
@@ -298,11 +313,14 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
 
     # Soak
     lines += ["", "## Mixed soak", ""]
-    soak = runs[big].get("soak") if big else None
+    soaked = [size for size in measured if "soak" in runs[size]]
+    soak = runs[soaked[-1]]["soak"] if soaked else None
     if soak:
+        if soaked[-1] != big:
+            where = f"{human(soaked[-1])} (1M not soaked)"
         minutes = soak["minutes"]
         lines += [
-            f"At {human(big)}, {len(minutes)} consecutive one-minute wrk runs "
+            f"At {human(soaked[-1])}, {len(minutes)} consecutive one-minute wrk runs "
             "(`wrk -t2 -c16 -d60s --latency -s paths.lua`) over a mix of "
             f"{soak['paths']} paths: person pages, searches, filtered lists, figures and one "
             "filtered CSV export per cycle. Memory: resident set of gunicorn's master and workers.",
@@ -338,4 +356,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     table += [f"| {name} | {at} | {verdict(ok)} |" for name, at, ok in summary_rows]
     header_end = lines.index("", 2) if "" in lines[2:] else 2
     body = lines[:header_end] + lines[header_end:]
+    notes = Path(__file__).resolve().parent / "NOTES.md"
+    if notes.exists():
+        body += ["", notes.read_text().rstrip()]
     out.write_text("\n".join(body[:15] + table + body[15:]) + "\n")

@@ -226,9 +226,11 @@ def mixed_paths(size: int) -> list[str]:
 
 def measure(size: int, soak_minutes: int, is_largest: bool) -> dict:
     result = {"size": size, "generation": prepare(size)}
+    result["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     with Gunicorn(size) as server:
         log(f"{label(size)}: single-connection measurements")
-        parts = "search,export,pages,changelist" + (",sql_plans" if is_largest else "")
+        parts = "search,sql_plans,index_effect,export,pages,changelist"
         measured = sh(
             [
                 PYTHON,
@@ -303,13 +305,16 @@ def main() -> None:
         "--soak-minutes", type=int, default=int(os.environ.get("BENCH_SOAK_MINUTES", "10"))
     )
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--only", default="", help="Measure only these sizes; the report keeps earlier results."
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split())
     RESULTS.mkdir(exist_ok=True)
     if not args.report_only:
         info = machine()
         (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
-        for size in sizes:
+        for size in [int(s) for s in args.only.split()] or sizes:
             result = measure(size, args.soak_minutes, size == sizes[-1])
             (RESULTS / f"{label(size)}.json").write_text(json.dumps(result, indent=1))
     from report import write_report  # bench/report.py
