@@ -30,6 +30,16 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     at_million = MILLION in runs
     # Targets "at 1M" are judged at the largest size measured, and the verdict says so.
     where = "1M" if at_million else f"{human(big)} (1M not measured)" if big else "-"
+
+    def scope(part: str) -> tuple:
+        """Smallest and largest size measured for this part, and how to say where."""
+        having = [size for size in measured if part in runs[size]]
+        if not having:
+            return None, None, "-", False
+        top = having[-1]
+        said = "1M" if top == MILLION else f"{human(top)} (1M not measured)"
+        return having[0], top, said, top == MILLION
+
     lines = [
         "# Performance",
         "",
@@ -85,8 +95,13 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             )
     added_ok = all(run["search"]["added_p50_ms"] <= 10 for run in runs.values() if "search" in run)
     summary_rows.append(
-        ("search: added time p50 ≤ 10 ms", ", ".join(human(s) for s in measured), added_ok)
+        (
+            "search: added time p50 ≤ 10 ms",
+            ", ".join(human(s) for s in measured if "search" in runs[s]),
+            added_ok,
+        )
     )
+    small, big, where, at_million = scope("search")
     if big:
         p95_big = runs[big]["search"]["http"]["p95_ms"]
         summary_rows.append((f"search: p95 total < 100 ms ({p95_big} ms)", where, p95_big < 100))
@@ -110,6 +125,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
 
     # Indexed vs seq scan
     lines += ["", "## The search SQL, indexed vs forced to a sequential scan", ""]
+    small, big, where, at_million = scope("sql_plans")
     plans = runs[big].get("sql_plans") if big else None
     if plans:
         lines += [
@@ -171,6 +187,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         "| size | path | rows | seconds | rows/s | first byte | peak RSS |",
         "|---|---|---|---|---|---|---|",
     ]
+    small, big, where, at_million = scope("export")
     for size, run in runs.items():
         e = run.get("export")
         if not e:
@@ -193,7 +210,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
                 e["http_first_byte_ms"] < 100,
             )
         )
-    if at_million and small and "export" in runs[small]:
+    if at_million and small and small != big:
         growth = (
             runs[MILLION]["export"]["export"]["peak_rss_kb"]
             / runs[small]["export"]["export"]["peak_rss_kb"]
@@ -230,6 +247,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
                 f"| {human(size)} | {name} | {p['cold_ms']} ms | {p['p50_ms']} ms | "
                 f"{p['p95_ms']} ms | {p['queries']} |"
             )
+    small, big, where, at_million = scope("pages")
     if big:
         pages = runs[big]["pages"]
         worst = max(pages.values(), key=lambda p: p["p95_ms"])
@@ -242,7 +260,11 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             if k in runs[small]["pages"]
         )
         summary_rows.append(
-            ("pages: query count the same at every size", "/".join(map(human, measured)), same)
+            (
+                "pages: query count the same at every size",
+                "/".join(human(s) for s in measured if "pages" in runs[s]),
+                same,
+            )
         )
         if "person, 200 entries" in pages:
             flat = pages["person, 200 entries"]["queries"] == pages["person, 1 entry"]["queries"]
@@ -268,6 +290,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             lines.append(
                 f"| {human(size)} | {name} | {p['p50_ms']} ms | {p['p95_ms']} ms | {p['queries']} |"
             )
+    small, big, where, at_million = scope("changelist")
     if big and small != big:
         for name in runs[big]["changelist"]:
             ratio = (
@@ -297,6 +320,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
                 f"| {human(size)} | {name} | {w['requests_per_s']} | {w['p50_ms']:.1f} ms | "
                 f"{w['p99_ms']:.1f} ms | {w['errors']} | {w['requests']} |"
             )
+    small, big, where, at_million = scope("load")
     if big:
         load = runs[big]["load"]
         ratio = load["person pages"]["requests_per_s"] / load["bare"]["requests_per_s"]
@@ -313,6 +337,7 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
 
     # Soak
     lines += ["", "## Mixed soak", ""]
+    small, big, where, at_million = scope("soak")
     soaked = [size for size in measured if "soak" in runs[size]]
     soak = runs[soaked[-1]]["soak"] if soaked else None
     if soak:
@@ -354,9 +379,9 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
 
     table = ["", "## Targets", "", "| target | measured at | verdict |", "|---|---|---|"]
     table += [f"| {name} | {at} | {verdict(ok)} |" for name, at, ok in summary_rows]
-    header_end = lines.index("", 2) if "" in lines[2:] else 2
-    body = lines[:header_end] + lines[header_end:]
+    body = list(lines)
     notes = Path(__file__).resolve().parent / "NOTES.md"
     if notes.exists():
         body += ["", notes.read_text().rstrip()]
-    out.write_text("\n".join(body[:15] + table + body[15:]) + "\n")
+    first_section = next(i for i, line in enumerate(body) if line.startswith("## "))
+    out.write_text("\n".join(body[:first_section] + table[1:] + [""] + body[first_section:]) + "\n")
