@@ -224,13 +224,15 @@ def mixed_paths(size: int) -> list[str]:
     return mixed
 
 
-def measure(size: int, soak_minutes: int, is_largest: bool) -> dict:
+ALL_PARTS = "search,sql_plans,index_effect,export,pages,changelist,load"
+
+
+def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PARTS) -> dict:
     result = {"size": size, "generation": prepare(size)}
     result["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     with Gunicorn(size) as server:
         log(f"{label(size)}: single-connection measurements")
-        parts = "search,sql_plans,index_effect,export,pages,changelist"
         measured = sh(
             [
                 PYTHON,
@@ -240,13 +242,15 @@ def measure(size: int, soak_minutes: int, is_largest: bool) -> dict:
                 "--port",
                 str(PORT),
                 "--parts",
-                parts,
+                parts.replace(",load", "").replace("load", ""),
             ],
             env_for(size),
             capture_output=True,
             text=True,
         )
         result.update(json.loads(measured.stdout.strip().splitlines()[-1]))
+        if "load" not in parts:
+            return result
         log(f"{label(size)}: wrk, {CONNECTIONS} connections, {LOAD_SECONDS} s each")
         result["load"] = {
             "bare": wrk(["/bench/bare/"], LOAD_SECONDS),
@@ -305,6 +309,7 @@ def main() -> None:
         "--soak-minutes", type=int, default=int(os.environ.get("BENCH_SOAK_MINUTES", "10"))
     )
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--parts", default=ALL_PARTS, help="A subset of " + ALL_PARTS)
     parser.add_argument(
         "--only", default="", help="Measure only these sizes; the report keeps earlier results."
     )
@@ -315,7 +320,7 @@ def main() -> None:
         info = machine()
         (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
         for size in [int(s) for s in args.only.split()] or sizes:
-            result = measure(size, args.soak_minutes, size == sizes[-1])
+            result = measure(size, args.soak_minutes, size == sizes[-1], args.parts)
             (RESULTS / f"{label(size)}.json").write_text(json.dumps(result, indent=1))
     from report import write_report  # bench/report.py
 
