@@ -54,3 +54,14 @@ def test_detention_filter_applies_person_filters_to_the_person():
         {"status": ["detained"], "kind": ["police_custody"]}, queryset=m.Detention.objects.public()
     ).qs
     assert [d.person for d in result] == [detained]
+
+
+def test_fact_filters_keep_non_public_persons_when_the_queryset_allows_them():
+    """Staff exports pass every detention: person filters narrow them, never drop draft persons."""
+    draft = make_person(display_name="Draft Person", publication=m.Publication.DRAFT)
+    make_entry(draft, status=m.Status.DETAINED)
+    m.Detention.objects.create(person=draft, kind="police_custody")
+    staff = DetentionFilter({"q": "Draft"}, queryset=m.Detention.objects.all()).qs
+    public = DetentionFilter({"q": "Draft"}, queryset=m.Detention.objects.public()).qs
+    assert [d.person for d in staff] == [draft]
+    assert not public.exists()

@@ -163,7 +163,9 @@ class PersonFactFilter(PersonFilter):
     def filter_queryset(self, queryset):
         person_data = {k: v for k, v in self.form.cleaned_data.items() if k in PERSON_KEYS}
         own_data = {k: v for k, v in self.form.cleaned_data.items() if k not in PERSON_KEYS}
-        persons = m.Person.objects.public()
+        # The facts' own queryset decides which persons may appear (public facts have public
+        # persons; staff exports see all): the person filters only narrow it.
+        persons = m.Person.objects.all()
         for name, value in person_data.items():
             if name == "ordering":
                 continue
