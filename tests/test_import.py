@@ -342,3 +342,15 @@ def test_a_row_without_public_id_is_a_new_person_once_staff_say_so(staff_client)
     assert new.public_id != person.public_id
     citation = new.citations.get()
     assert (citation.locator, citation.confidence) == ("para 3", "corroborated")
+
+
+def test_the_preview_runs_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
+    make_register()
+    upload(staff_client, ("persons.csv", export("persons")), ("timeline.csv", export("timeline")))
+    url = reverse("admin:imports_importbatch_preview", args=[last_batch().pk])
+
+    # session, user, the batch, counts by kind and action, undecided duplicates, the page's
+    # row count, the page's rows: the same however many rows the batch has.
+    with django_assert_num_queries(7):
+        response = staff_client.get(url)
+    assert response.status_code == 200
