@@ -524,3 +524,14 @@ def test_export_urls_of_facts_point_at_anchors_on_the_person_page(client):
     page = client.get(person.get_absolute_url()).content.decode()
     for fact in (entry, detention, charge):
         assert f'id="{fact.public_id}"' in page
+
+
+def test_a_source_address_that_is_not_a_web_link_is_shown_as_text(client):
+    person = make_person()
+    entry = make_entry(person)
+    for url in ("javascript:alert(1)", "https://example.org/report"):
+        source = make_source(title=f"Report at {url[:5]}", url=url)
+        make_citation(source, status_entry=entry)
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert 'href="javascript:' not in page
+    assert 'href="https://example.org/report"' in page

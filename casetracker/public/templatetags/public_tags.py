@@ -1,5 +1,7 @@
 """Template helpers of the public site; each one keeps a non-public row or field out of a page."""
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.conf import settings
 from django.urls import translate_url
@@ -52,3 +54,10 @@ def language_links(context, to_home: bool = False) -> list[dict]:
             url = f"/{code}/"
         links.append({"code": code, "name": info["name_local"], "url": url})
     return links
+
+
+@register.filter
+def web_address(url: str) -> str:
+    """The address if it is an http(s) link, else "": a `javascript:` or `data:` address that
+    reached the database through an import is shown as text, never as a link."""
+    return url if urlsplit(url or "").scheme.lower() in {"http", "https"} else ""
