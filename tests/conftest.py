@@ -75,6 +75,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: no cached figures and no rate-limit counters carried
+    over from another test (or, with Redis, from the run on the other database)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.org", "x" * 16)
