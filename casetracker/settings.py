@@ -292,10 +292,9 @@ TASKS = {
     }
 }
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50)
-# Uploads larger than this go to a temporary file instead of memory; the whole request body
-# may carry the largest upload allowed (files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE).
+# Uploads larger than this go to a temporary file instead of memory (files do not count
+# towards DATA_UPLOAD_MAX_MEMORY_SIZE; the import form checks IMPORT_MAX_UPLOAD_MB itself).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # An import's progress, written by the worker while its transaction is still open, so it cannot
 # go through the database: Redis when the app servers share one, else files on this machine.
 CACHES["imports"] = (
