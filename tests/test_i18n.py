@@ -302,3 +302,20 @@ def test_a_status_date_renders_with_a_kazakh_month_name(client, pages):
     months = "|".join(KAZAKH_MONTHS)
     assert re.search(rf"\d{{4}} жылғы \d{{1,2}} ({months})", text)
     assert "January" not in without_case_data(text, case_data())
+
+
+@pytest.mark.django_db
+def test_seeded_role_names_read_in_the_readers_language(client):
+    from casetracker.cases import models as m
+
+    from .factories import make_person
+
+    role, _ = m.Role.objects.get_or_create(
+        slug="human-rights-defender", defaults={"name": "Human rights defender"}
+    )
+    person = make_person()
+    person.roles.add(role)
+    expected = {"en": "Human rights defender", "ru": "Правозащитник", "kk": "Құқық қорғаушы"}
+    for language, name in expected.items():
+        url = f"/{language}/people/{person.public_id}/"
+        assert name in client.get(url).content.decode(), language

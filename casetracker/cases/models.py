@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -280,7 +281,9 @@ class Role(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded roles' names are msgids (casetracker/public/i18n_extra.py), so they read in
+        # the reader's language; a role staff add shows as named until it is translated.
+        return gettext(self.name)
 
 
 class Status(models.TextChoices):

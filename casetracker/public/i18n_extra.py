@@ -84,3 +84,15 @@ MONTHS_IN_DATES = [
     pgettext_lazy("alt. month", "November"),
     pgettext_lazy("alt. month", "December"),
 ]
+
+# The names of the seeded roles (fixtures/motion-b9-0072-2022.json); Role.__str__ translates them.
+SEEDED_ROLES = [
+    gettext_noop("Journalist or media worker"),
+    gettext_noop("Human rights defender"),
+    gettext_noop("Activist"),
+    gettext_noop("Protester"),
+    gettext_noop("Opposition figure"),
+    gettext_noop("Political prisoner"),
+    gettext_noop("Former political prisoner"),
+    gettext_noop("Official"),
+]
