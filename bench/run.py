@@ -224,7 +224,7 @@ def mixed_paths(size: int) -> list[str]:
     return mixed
 
 
-ALL_PARTS = "search,sql_plans,index_effect,export,pages,changelist,load"
+ALL_PARTS = "search,sql_plans,index_effect,export,pages,changelist,load,import"
 
 
 def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PARTS) -> dict:
@@ -242,7 +242,7 @@ def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PAR
                 "--port",
                 str(PORT),
                 "--parts",
-                parts.replace(",load", "").replace("load", ""),
+                ",".join(p for p in parts.split(",") if p not in {"load", "import"}),
             ],
             env_for(size),
             capture_output=True,
@@ -270,6 +270,41 @@ def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PAR
                 "paths": len(paths),
             }
     return result
+
+
+def measure_import() -> dict:
+    """100,000 rows through the importer (casetracker/imports), on a fresh scratch database."""
+    env = {**env_for(0), "DATABASE_URL": f"{PG}/bench_import"}
+    host = re.sub(r"^postgres://([^@]+@)?", "", PG).split(":")[0]
+    subprocess.run(["dropdb", "-h", host, "-U", "postgres", "bench_import"], capture_output=True)
+    sh(["createdb", "-h", host, "-U", "postgres", "bench_import"], env)
+    sh([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    sh(
+        [
+            PYTHON,
+            "-c",
+            "import django;django.setup();from django.contrib.auth import get_user_model;"
+            "get_user_model().objects.create_superuser('bench-staff', 'b@example.org', 'x' * 20)",
+        ],
+        env,
+    )
+    command = [PYTHON, "manage.py", "bench_import", "--persons", "25000", "--user", "bench-staff"]
+    done = sh(["/usr/bin/time", "-v", *command], env, capture_output=True, text=True)
+    checked = re.search(r"checked (\d+) rows in ([\d.]+) s", done.stdout)
+    applied = re.search(r"applied in ([\d.]+) s: (\w+)", done.stdout)
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    rows = int(checked.group(1))
+    return {
+        "command": "manage.py bench_import --persons 25000 (25,000 persons + 75,000 entries)",
+        "rows": rows,
+        "checked_s": float(checked.group(2)),
+        "applied_s": float(applied.group(1)),
+        "state": applied.group(2),
+        "rows_per_s": round(rows / (float(checked.group(2)) + float(applied.group(1))), 1),
+        "peak_rss_kb": int(peak.group(1)),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
 
 
 def machine() -> dict:
@@ -322,6 +357,9 @@ def main() -> None:
         for size in [int(s) for s in args.only.split()] or sizes:
             result = measure(size, args.soak_minutes, size == sizes[-1], args.parts)
             (RESULTS / f"{label(size)}.json").write_text(json.dumps(result, indent=1))
+        if "import" in args.parts:
+            log("import of 100,000 rows (bench_import)")
+            (RESULTS / "import.json").write_text(json.dumps(measure_import(), indent=1))
     from report import write_report  # bench/report.py
 
     write_report(RESULTS, ROOT / "docs" / "performance.md", sizes)
