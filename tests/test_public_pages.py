@@ -372,6 +372,9 @@ def test_person_list_pages_without_counting_the_table(client, django_assert_num_
         )
         for n in range(51)
     )
+    for n in range(3):  # the menus must not cost a query per place or incident
+        m.Place.objects.create(name=f"City {n}", kind="city", publication=PUBLISHED)
+        make_incident(title=f"Event {n}")
     # 1 one page of persons plus one row (with their latest public entry), 2 their roles;
     # the filter form's menus: 3 roles, 4 public places, 5 public incidents.
     with django_assert_num_queries(5), CaptureQueriesContext(connection) as queries:

@@ -21,6 +21,8 @@ from .filters import IncidentFilter, PersonFilter
 from .stats import home_counts
 
 PAGE_SIZE = 50
+# Places and incidents offered in the list filters' menus.
+MENU_SIZE = 300
 # The formats of /export/<what>.<format> (casetracker.exports), offered under each list.
 EXPORT_FORMATS = [("csv", "CSV"), ("xlsx", "XLSX"), ("json", "JSON")]
 # Deep pages cost an OFFSET scan; past this a reader should filter instead.
@@ -150,15 +152,20 @@ def _readable_form(form: forms.Form) -> None:
 
 
 def _choose_places_and_incidents(form: forms.Form) -> None:
-    places = m.Place.objects.public().exclude(kind__in=[m.Place.Kind.FACILITY, m.Place.Kind.SITE])
-    form.fields["place"].widget = forms.Select(
-        choices=[("", _("Any place"))] + [(p.public_id, p.name) for p in places.only("name")]
+    """Menus of public places and incidents, one query each whatever the register's size.
+
+    Capped so a large register does not grow every list page; a place or incident beyond the
+    cap still filters by its URL parameter (links from person and incident pages carry it).
+    """
+    places = (
+        m.Place.objects.public()
+        .exclude(kind__in=[m.Place.Kind.FACILITY, m.Place.Kind.SITE])
+        .values_list("public_id", "name")[:MENU_SIZE]
     )
+    form.fields["place"].widget = forms.Select(choices=[("", _("Any place")), *places])
     if "incident" in form.fields:
-        incidents = m.Incident.objects.public().only("title", "started_on")
-        form.fields["incident"].widget = forms.Select(
-            choices=[("", _("Any incident"))] + [(i.public_id, i.title) for i in incidents]
-        )
+        incidents = m.Incident.objects.public().values_list("public_id", "title")[:MENU_SIZE]
+        form.fields["incident"].widget = forms.Select(choices=[("", _("Any incident")), *incidents])
 
 
 def _page(request, queryset) -> dict:
