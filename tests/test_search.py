@@ -421,3 +421,9 @@ def test_a_name_moved_to_another_person_is_found_through_that_person_only():
         kept.pk
     ]
     assert person_names("Дана Жанай") == ["Dana Zhanay"]
+
+
+def test_search_results_label_demo_records(client):
+    make_person(display_name="Demo Aigerim", is_demo=True)
+    page = client.get("/en/search/", {"q": "Demo Aigerim"}).content.decode()
+    assert "Demo Aigerim" in page and "demo data" in page
