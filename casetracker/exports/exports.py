@@ -38,7 +38,7 @@ BOM = "\ufeff".encode()
 CHUNK_BYTES = 64 * 1024  # what each yield (and each queue item of the COPY path) carries
 QUEUE_CHUNKS = 8  # the COPY producer runs at most this many chunks ahead of the client
 ITERATOR_CHUNK = 2000  # rows per database fetch, with their prefetches
-# Above this, an XLSX download is refused with a pointer to CSV (docs/decisions-exports.md).
+# Above this, an XLSX download is refused with a pointer to CSV (README, "Decisions: Exports").
 XLSX_MAX_ROWS = 100_000
 
 

@@ -5,7 +5,7 @@ read and write entity streams. Only public rows and public fields go out
 (`casetracker.cases.public`). A register of persecuted people must never mark them as suspects
 in a screening tool, so a person's topics come only from `ROLE_TOPICS`; charges go out as court
 cases with the person as a party, and the motion's para 16 sanctions proposal is a
-`Documentation` of the motion about the person, never a `Sanction` (docs/decisions-imports.md).
+`Documentation` of the motion about the person, never a `Sanction` (README, "Decisions").
 """
 
 import json

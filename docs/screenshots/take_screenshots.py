@@ -1,6 +1,6 @@
 """Screenshots of each public page at desktop and phone width, for docs/screenshots/.
 
-Runs against a server that holds the seeded motion (see docs/decisions-a11y.md):
+Runs against a server that holds the seeded motion (see the README, "Decisions: Accessibility"):
 
     DEBUG=1 .venv/bin/python manage.py load_motion
     DEBUG=1 RATELIMIT_ENABLED=0 .venv/bin/python manage.py runserver 127.0.0.1:8000
