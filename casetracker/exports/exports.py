@@ -6,6 +6,7 @@ PostgreSQL, CSV skips Python altogether: `COPY (SELECT ...) TO STDOUT` with SQL 
 same field list, run by a producer thread into a bounded queue (see `CopyStream`).
 """
 
+import abc
 import contextlib
 import csv
 import io
@@ -90,7 +91,7 @@ def iter_rows(selection: Selection, chunk_size: int = ITERATOR_CHUNK) -> Iterato
         yield [column.get(obj) for column in selection.columns]
 
 
-class Stream:
+class Stream(abc.ABC):
     """Bytes of one export, with the rows written so far (`progress`) and in all (`rows`)."""
 
     content_type = ""
@@ -102,8 +103,9 @@ class Stream:
         self.progress = 0
         self.rows: int | None = None
 
+    @abc.abstractmethod
     def __iter__(self) -> Iterator[bytes]:
-        raise NotImplementedError
+        """Each format writes its bytes here."""
 
     def _rows(self) -> Iterator[list[Any]]:
         for row in iter_rows(self.selection):
