@@ -204,3 +204,25 @@ def _form_data(response) -> dict:
         data[f"{prefix}-MIN_NUM_FORMS"] = "0"
         data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
     return data
+
+
+@pytest.mark.postgres
+def test_unfiltered_changelist_of_a_huge_table_uses_the_planners_estimate(
+    staff_client, monkeypatch
+):
+    from casetracker.cases.admin import EstimatedCountPaginator
+
+    for n in range(3):
+        make_person(display_name=f"Person {n}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_person")
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 0)
+    url = reverse("admin:cases_person_changelist")
+    with CaptureQueriesContext(connection) as unfiltered:
+        page = staff_client.get(url).content.decode()
+    counts = [q["sql"] for q in unfiltered.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not any('FROM "cases_person"' in sql for sql in counts), counts
+    assert "3 persons" in page
+    with CaptureQueriesContext(connection) as filtered:
+        staff_client.get(url, {"publication__exact": "published"})
+    assert any("COUNT(" in q["sql"].upper() for q in filtered.captured_queries)
