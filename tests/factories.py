@@ -52,6 +52,29 @@ def make_citation(source: m.Source, **kwargs) -> m.Citation:
     return m.Citation.objects.create(source=source, **kwargs)
 
 
+def make_place(**kwargs) -> m.Place:
+    kwargs.setdefault("name", "Almaty")
+    kwargs.setdefault("kind", m.Place.Kind.CITY)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Place.objects.create(**kwargs)
+
+
+def make_detention(person: m.Person, **kwargs) -> m.Detention:
+    kwargs.setdefault("kind", m.Detention.Kind.POLICE_CUSTODY)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Detention.objects.create(person=person, **kwargs)
+
+
+def make_charge(person: m.Person, **kwargs) -> m.Charge:
+    kwargs.setdefault("legal_basis", "Criminal Code, art. 272")
+    kwargs.setdefault("stage", m.Charge.Stage.INVESTIGATION)
+    kwargs.setdefault("publication", m.Publication.PUBLISHED)
+    _published_at(kwargs)
+    return m.Charge.objects.create(person=person, **kwargs)
+
+
 def _published_at(kwargs: dict) -> None:
     if kwargs.get("publication") == m.Publication.PUBLISHED:
         kwargs.setdefault("published_at", timezone.now())

@@ -7,7 +7,16 @@ import pytest
 from casetracker.api.pagination import MAX_SEARCH_OFFSET
 from casetracker.cases import models as m
 
-from .factories import make_citation, make_entry, make_incident, make_person, make_source
+from .factories import (
+    make_charge,
+    make_citation,
+    make_detention,
+    make_entry,
+    make_incident,
+    make_person,
+    make_place,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,26 +28,6 @@ ENDPOINTS = ["persons", "incidents", "detentions", "charges", "timeline", "sourc
 def _no_rate_limit(settings):
     # Many requests from one client in a run: the limits have tests of their own.
     settings.RATELIMIT_ENABLED = False
-
-
-def make_place(**kwargs) -> m.Place:
-    kwargs.setdefault("name", "Almaty")
-    kwargs.setdefault("kind", m.Place.Kind.CITY)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Place.objects.create(**kwargs)
-
-
-def make_detention(person: m.Person, **kwargs) -> m.Detention:
-    kwargs.setdefault("kind", m.Detention.Kind.POLICE_CUSTODY)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Detention.objects.create(person=person, **kwargs)
-
-
-def make_charge(person: m.Person, **kwargs) -> m.Charge:
-    kwargs.setdefault("legal_basis", "Criminal Code, art. 272")
-    kwargs.setdefault("stage", m.Charge.Stage.INVESTIGATION)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Charge.objects.create(person=person, **kwargs)
 
 
 def get(client, url: str, **params):

@@ -16,7 +16,16 @@ from casetracker.exports.fields import KINDS
 from casetracker.exports.models import ExportLog
 from casetracker.exports.templatetags.exports import export_links, export_urls
 
-from .factories import make_citation, make_entry, make_incident, make_person, make_source
+from .factories import (
+    make_charge,
+    make_citation,
+    make_detention,
+    make_entry,
+    make_incident,
+    make_person,
+    make_place,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,26 +52,6 @@ def _general_path(monkeypatch):
     # uncommitted rows; here every format takes the general path. test_exports_copy.py runs COPY
     # in committed transactions and proves it gives the same rows.
     monkeypatch.setattr(exports, "uses_copy", lambda using="default": False)
-
-
-def make_place(**kwargs) -> m.Place:
-    kwargs.setdefault("name", "Almaty")
-    kwargs.setdefault("kind", m.Place.Kind.CITY)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Place.objects.create(**kwargs)
-
-
-def make_detention(person: m.Person, **kwargs) -> m.Detention:
-    kwargs.setdefault("kind", m.Detention.Kind.POLICE_CUSTODY)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Detention.objects.create(person=person, **kwargs)
-
-
-def make_charge(person: m.Person, **kwargs) -> m.Charge:
-    kwargs.setdefault("legal_basis", "Criminal Code, art. 272")
-    kwargs.setdefault("stage", m.Charge.Stage.INVESTIGATION)
-    kwargs.setdefault("publication", m.Publication.PUBLISHED)
-    return m.Charge.objects.create(person=person, **kwargs)
 
 
 @pytest.fixture
