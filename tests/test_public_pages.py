@@ -176,7 +176,9 @@ def test_person_page_tells_how_to_write_to_a_detainee_only_at_a_public_address(c
     html = client.get(f"/en/people/{person.public_id}/").content.decode()
     assert "How to write to them" in html
     assert "Semey, Remand Street 1" in html
-    m.Place.objects.filter(kind=m.Place.Kind.FACILITY).update(has_public_address=False)
+    for facility in m.Place.objects.filter(kind=m.Place.Kind.FACILITY):
+        facility.has_public_address = False
+        facility.save()
     html = client.get(f"/en/people/{person.public_id}/").content.decode()
     assert "Semey, Remand Street 1" not in html
 

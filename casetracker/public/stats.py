@@ -5,8 +5,6 @@ from django.db.models import Count
 
 from casetracker.cases.models import DEPRIVED_OF_LIBERTY, Incident, Person, Status
 
-from .figures import FIGURES_KEY
-
 HOME_COUNTS_KEY = "public:home-counts:v1"
 HOME_COUNTS_TIMEOUT = 300
 
@@ -28,8 +26,3 @@ def compute_home_counts() -> dict[str, int]:
 
 def home_counts() -> dict[str, int]:
     return cache.get_or_set(HOME_COUNTS_KEY, compute_home_counts, HOME_COUNTS_TIMEOUT)
-
-
-def forget_counts() -> None:
-    """Called by every writer that changes what the public sees (publication, status)."""
-    cache.delete_many([HOME_COUNTS_KEY, FIGURES_KEY])

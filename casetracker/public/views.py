@@ -18,6 +18,7 @@ from casetracker.cases.dates import format_partial
 from .charts import bar_chart
 from .figures import figures
 from .filters import IncidentFilter, PersonFilter
+from .pagecache import cached_page
 from .stats import home_counts
 
 PAGE_SIZE = 50
@@ -41,6 +42,7 @@ def _cited():
     return m.Citation.objects.public().select_related("source")
 
 
+@cached_page
 def person_detail(request, public_id: str):
     person = (
         m.Person.objects.public()
@@ -188,6 +190,7 @@ def _page(request, queryset) -> dict:
 # Incidents
 
 
+@cached_page
 def incident_detail(request, public_id: str):
     cited = _cited()
     incident = (

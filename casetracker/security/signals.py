@@ -14,13 +14,13 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from casetracker.public import figures, stats
+from casetracker.public import figures, pagecache, stats
 
 WATCHED_APPS = frozenset({"cases"})
 
 # Every cached public value. A new cache of public data adds its key here, and
 # tests/test_security_unpublish.py shows it is forgotten.
-PUBLIC_CACHE_KEYS = (stats.HOME_COUNTS_KEY, figures.FIGURES_KEY)
+PUBLIC_CACHE_KEYS = (stats.HOME_COUNTS_KEY, figures.FIGURES_KEY, pagecache.PAGES_GENERATION_KEY)
 
 
 def _forget() -> None:

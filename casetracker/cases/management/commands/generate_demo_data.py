@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from casetracker.cases import demo
+from casetracker.security.signals import forget_public_caches
 
 
 class Command(BaseCommand):
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             return tqdm(batches, unit="batch", desc=f"{persons} demo persons", disable=no_progress)
 
         counts = demo.generate(persons=persons, seed=seed, using=database, progress=progress)
+        forget_public_caches()  # written by COPY, which fires no signal
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{label} {count}" for label, count in sorted(counts.items()))
         self.stdout.write(f"Demo data written in {elapsed:.1f} s (last ids: {summary}).")

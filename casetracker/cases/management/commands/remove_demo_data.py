@@ -6,6 +6,7 @@ Exempt from per-user history like the generator (see casetracker.cases.demo.remo
 from django.core.management.base import BaseCommand
 
 from casetracker.cases import demo
+from casetracker.security.signals import forget_public_caches
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, database, **options):
         counts = demo.remove(database)
+        forget_public_caches()
         self.stdout.write(
             "Removed demo data: " + ", ".join(f"{n} {label}" for label, n in counts.items())
         )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casetracker.security.backups import backup_sqlite, is_sqlite, restore_sqlite
+from casetracker.security.signals import forget_public_caches
 
 
 class Command(BaseCommand):
@@ -34,4 +35,5 @@ class Command(BaseCommand):
             safety = backup_sqlite(settings.BASE_DIR / "backups" / "before-restore")
             self.stdout.write(f"The database as it was: {safety}")
         restore_sqlite(backup)
+        forget_public_caches()  # pages and counts kept from the database as it was
         self.stdout.write(f"Restored {backup}. Now run: manage.py reapply_purges --user <you>")
