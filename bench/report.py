@@ -80,8 +80,9 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     lines += [
         "Command: `bench/measure.py --parts search` (15 mixed queries: Latin, Cyrillic, reversed, "
         "typos, prefixes; each query 5 times; 1 connection, keep-alive, through gunicorn). "
-        "Bare SQL: the engine's candidate query (`casetracker.search.engine._candidates`) run "
-        "on a cursor in the same process.",
+        "Bare SQL: the engine's candidate queries (`casetracker.search.engine._candidates`: "
+        "exact words, then near misses when fewer than 500 keys match exactly) run in the "
+        "measuring process, without ranking or rendering.",
         "",
         "| size | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | added p50 (median over queries) |",
         "|---|---|---|---|---|---|",
@@ -131,7 +132,9 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         lines += [
             f"At {human(big)}. Command: `bench/measure.py --parts sql_plans` (EXPLAIN ANALYZE, "
             "median of 3 indexed and 2 sequential runs; the sequential scan forced with "
-            "`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off`).",
+            "`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off`). Each figure "
+            "is the sum over the candidate steps the engine runs for the query (exact words; near "
+            "misses only when fewer than 500 keys match exactly); the plans follow step by step.",
             "",
             "| input | query | indexed | sequential scan | ratio |",
             "|---|---|---|---|---|",

@@ -12,6 +12,10 @@ TABLE = "search_searchkey"
 FTS_TABLE = "search_searchkey_fts"
 # PostgreSQL: the `trigram_word_similar` candidate lookup of casetracker.search.engine.
 GIN_INDEX = "searchkey_key_trgm"
+# PostgreSQL: the exact-word candidate lookup of casetracker.search.engine (`_exact_words`), which
+# answers a common name from one posting list instead of every key trigram-similar to it.
+WORDS_INDEX = "searchkey_key_words"
+WORDS_SQL = "string_to_array(key, ' ')"
 
 
 @functools.cache
@@ -63,6 +67,9 @@ def install(connection) -> None:
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
                 cursor.execute(f"CREATE INDEX {GIN_INDEX} ON {TABLE} USING gin (key gin_trgm_ops)")
                 _price_word_similarity(connection)
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [WORDS_INDEX])
+            if cursor.fetchone() is None:
+                cursor.execute(f"CREATE INDEX {WORDS_INDEX} ON {TABLE} USING gin (({WORDS_SQL}))")
         elif connection.vendor == "sqlite":
             for statement in _sqlite_statements():
                 cursor.execute(statement)
@@ -91,6 +98,7 @@ def uninstall(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+            cursor.execute(f"DROP INDEX IF EXISTS {WORDS_INDEX}")
         elif connection.vendor == "sqlite":
             for statement in _sqlite_statements()[:4]:
                 cursor.execute(statement)

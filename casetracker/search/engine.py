@@ -3,11 +3,14 @@
 One entry point, `search()`, for the public site, the staff workspace, the API, imports and the
 duplicate check; `rank()` when only ids are needed. Two steps:
 
-1. Candidates from the database, through an index: on PostgreSQL, keys that any query word is
-   `trigram_word_similar` to (pg_trgm's `%>` on the GIN trigram index, so one wrong letter still
-   finds the name); on SQLite, keys containing every query word of three letters or more
-   (FTS5 trigram MATCH), or starting with every word (FTS5 token prefixes where the trigram
-   tokenizer is missing, a LIKE scan for queries of only one- or two-letter words).
+1. Candidates from the database, through an index, at most CANDIDATE_LIMIT: on PostgreSQL, keys
+   holding every query word as a whole word (a GIN index on the key's words), then, when those
+   are too few, near misses: keys `trigram_word_similar` to every query word or `trigram_similar`
+   to the whole query (pg_trgm's `%>` and `%` on the GIN trigram index, so one wrong letter
+   still finds the name), read at most FUZZY_SCAN at a time; on SQLite, keys containing every
+   query word of three letters or more (FTS5 trigram MATCH), or starting with every word (FTS5
+   token prefixes where the trigram tokenizer is missing, a LIKE scan for queries of only one-
+   or two-letter words).
 2. Ranking in Python, the same on both databases: exact key (any word order), then all words
    exact, then all words prefixes of the name's words, then all words inside the name's words,
    then near misses (PostgreSQL only); within a tier by trigram word similarity, then by the
@@ -21,10 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db import connection, models
+from django.db.models import F, Func, Prefetch, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 
 from casetracker.cases.models import (
     Detention,
@@ -191,32 +196,96 @@ def score(qwords: Sequence[str], key: str, key_field: str) -> tuple | None:
     return (found_tier, -round(sim, 6), FIELD_ORDER[key_field], len(kwords), len(key))
 
 
-# Candidates (one query, through the database's index)
+# Candidates (through the database's indexes)
 
 
-def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
+def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None) -> list[tuple]:
+    """Up to CANDIDATE_LIMIT keys worth ranking, as (kind, field, person, place, incident, text,
+    key) rows.
+
+    PostgreSQL, in up to two steps, each through an index and each bounded, so that a name
+    thousands of keys share costs no more than a rare one:
+    1. keys holding every query word as a whole word (the exact-word GIN index), shortest first;
+       when these fill the limit, no near miss could rank above them and the search stops;
+    2. near misses through the trigram GIN index (`_similar`), at most FUZZY_SCAN of them read,
+       the most similar first.
+    """
+    if connection.vendor != "postgresql":
+        keys = _keys(public=public, kinds=kinds)
+        return list(
+            keys.filter(_sqlite_condition(qwords, public=public, kinds=kinds)).values_list(
+                *CANDIDATE_COLUMNS
+            )[:CANDIDATE_LIMIT]
+        )
+    found: dict[int, tuple] = {}
+    for step in candidate_steps(qwords, public=public, kinds=kinds):
+        for row in step:
+            found.setdefault(row[0], row[1:])
+        if len(found) >= CANDIDATE_LIMIT:
+            break
+    return list(found.values())[:CANDIDATE_LIMIT]
+
+
+CANDIDATE_COLUMNS = ("kind", "field", "person_id", "place_id", "incident_id", "text", "key")
+# Near misses read at most this many keys similar to the query before the most similar are kept.
+FUZZY_SCAN = 5000
+
+
+def _keys(*, public: bool, kinds: Sequence[str] | None):
     keys = SearchKey.objects.all()
     if public:
         keys = keys.filter(is_public=True)
     if kinds:
         keys = keys.filter(kind__in=kinds)
-    if connection.vendor == "postgresql":
-        # One `%>` per word, so "kas tok" finds "Kassym-Jomart Tokayev" although the whole query
-        # is not word-similar to the whole key. One-letter words only narrow the ranking.
-        probes = [w for w in qwords if len(w) >= 2] or qwords
-        condition = Q()
-        for word in probes:
-            condition |= Q(key__trigram_word_similar=word)
-        keys = (
-            keys.filter(condition)
-            .annotate(similarity=TrigramWordSimilarity(" ".join(qwords), "key"))
-            .order_by("-similarity")
-        )
-    else:
-        keys = keys.filter(_sqlite_condition(qwords, public=public, kinds=kinds))
-    return keys.values_list("kind", "field", "person_id", "place_id", "incident_id", "text", "key")[
-        :CANDIDATE_LIMIT
-    ]
+    return keys
+
+
+def candidate_steps(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
+    """The queries of `_candidates`' steps on PostgreSQL, in order (built lazily): each yields
+    (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT. The benchmarks time and explain
+    them as the search's bare SQL."""
+    keys = _keys(public=public, kinds=kinds)
+    yield (
+        keys.annotate(words=KeyWords("key"))
+        .filter(words__contains=list(dict.fromkeys(qwords)))
+        .annotate(n_words=Func(F("words"), 1, function="array_length"), n_chars=Length("key"))
+        .order_by("n_words", "n_chars", "id")
+        .values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
+    )
+    yield _similar(keys, qwords)
+
+
+def _similar(keys, qwords: list[str]):
+    """Near misses, the most similar first.
+
+    One `%>` per word, all of them: "kas tok" finds "Kassym-Jomart Tokayev" although the whole
+    query is not word-similar to the whole key (one-letter words only narrow the ranking). Or,
+    for two words or more, the whole query `%` similar to the whole key (pg_trgm compares word
+    trigrams in any order), so a typo in each word ("Mendygazeiv Bekizan") or a word the key
+    lacks still finds the name.
+    """
+    probes = list(dict.fromkeys(w for w in qwords if len(w) >= 2)) or qwords[:1]
+    condition = Q()
+    for word in probes:
+        condition &= Q(key__trigram_word_similar=word)
+    if len(qwords) >= 2:
+        condition |= Q(key__trigram_similar=" ".join(qwords))
+    # The bound: a plain LIMIT inside, so the index scan stops after FUZZY_SCAN keys instead
+    # of fetching and sorting every key similar to a common name.
+    scanned = keys.filter(condition).values("id")[:FUZZY_SCAN]
+    return (
+        SearchKey.objects.filter(id__in=scanned)
+        .annotate(similarity=TrigramWordSimilarity(" ".join(qwords), "key"))
+        .order_by("-similarity", "id")
+        .values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
+    )
+
+
+class KeyWords(Func):
+    """A key's words as an array: the expression the exact-word index is built on."""
+
+    template = "string_to_array(%(expressions)s, ' ')"
+    output_field = ArrayField(models.TextField())
 
 
 def _sqlite_condition(qwords: list[str], *, public: bool, kinds: Sequence[str] | None) -> Q:
