@@ -237,18 +237,20 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     # Pages
     lines += ["", "## Public pages, one connection", ""]
     lines += [
-        "Command: `bench/measure.py --parts pages` (each page once cold after clearing the "
-        "cache, then 20 times; over HTTP through gunicorn; query count from Django's test client "
-        "with the cache cleared).",
+        "Command: `bench/measure.py --parts pages` (over HTTP through gunicorn, 1 connection: "
+        "each page requested BENCH_REPEAT times as rendered, the shared Redis cache cleared "
+        "before every request, then as many times as kept in the cache; query count from "
+        "Django's test client with the cache cleared). The targets are judged on the rendered "
+        "times.",
         "",
-        "| size | page | cold | p50 | p95 | queries |",
+        "| size | page | rendered p50 | rendered p95 | kept p50 | queries |",
         "|---|---|---|---|---|---|",
     ]
     for size, run in runs.items():
         for name, p in run.get("pages", {}).items():
             lines.append(
-                f"| {human(size)} | {name} | {p['cold_ms']} ms | {p['p50_ms']} ms | "
-                f"{p['p95_ms']} ms | {p['queries']} |"
+                f"| {human(size)} | {name} | {p['p50_ms']} ms | {p['p95_ms']} ms | "
+                f"{p.get('kept_p50_ms', '-')} ms | {p['queries']} |"
             )
     small, big, where, at_million = scope("pages")
     if big:
@@ -274,9 +276,9 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             summary_rows.append(
                 ("person page: same queries for 1 and 200 entries", human(big), flat)
             )
-        as_of = pages["figures as of 2023-06-30"]["cold_ms"]
+        as_of = pages["figures as of 2023-06-30"]["p95_ms"]
         summary_rows.append(
-            (f"figures as of a past date < 1 s (cold {as_of} ms)", where, as_of < 1000)
+            (f"figures as of a past date < 1 s (rendered p95 {as_of} ms)", where, as_of < 1000)
         )
 
     # Staff changelist
@@ -334,8 +336,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     lines += ["", "## Person pages under load (wrk)", ""]
     lines += [
         "Command: `wrk -t2 -c16 -d30s --latency` on loopback; person pages: a wrk script "
-        "cycling over 300 public person pages; baseline: `/bench/bare/`, a fixed 1 KB page "
-        "through the same middleware and gunicorn settings (bench/urls.py).",
+        "cycling over 300 public person pages, which after their first request are served from "
+        "the shared cache until the next write (casetracker.public.pagecache; the rendered "
+        "times are in the table above); baseline: `/bench/bare/`, a fixed 1 KB page through "
+        "the same middleware and gunicorn settings (bench/urls.py).",
         "",
         "| size | URL | requests/s | p50 | p99 | errors | requests |",
         "|---|---|---|---|---|---|---|",

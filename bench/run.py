@@ -48,6 +48,9 @@ def env_for(size: int) -> dict:
         "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "RATELIMIT_ENABLED": "0",
+        # As in production: one Redis shared by the workers (and by bench/measure.py, which
+        # clears it to time pages as rendered, not as kept).
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
         "PYTHONPATH": str(ROOT),
     }
 
