@@ -69,6 +69,8 @@ class Selection:
 
 def select(what: str, params, *, staff: bool = False, base_url: str = "") -> Selection:
     kind = KINDS[what]
+    if not (staff or kind.public):
+        raise LookupError(f"{what} is a staff export only")
     filterset = kind.filterset(params, queryset=kind.queryset(staff))
     if not filterset.is_valid():
         raise InvalidSelection(filterset.errors)
@@ -79,7 +81,7 @@ def select(what: str, params, *, staff: bool = False, base_url: str = "") -> Sel
         ids = queryset.order_by().values("pk")
         queryset = kind.queryset(staff).filter(pk__in=ids).order_by(*queryset.query.order_by)
     # The list's own order, made total with the primary key so every path gives the same rows.
-    ordering = list(queryset.query.order_by) or list(kind.model._meta.ordering)
+    ordering = list(queryset.query.order_by or kind.ordering or kind.model._meta.ordering)
     queryset = queryset.order_by(*ordering, "pk")
     return Selection(kind, staff, kind.columns(staff, base_url), queryset)
 

@@ -13,6 +13,7 @@ says what it reads and a test holds it to that.
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -63,6 +64,8 @@ def to_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")  # never "1E-5", as PostgreSQL's numeric::text never is
     if isinstance(value, list | tuple):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return str(value)
@@ -310,24 +313,27 @@ def person_columns(staff: bool, base_url: str) -> list[Column]:
             "detention_ids",
             "export_detentions",
             lambda d: d.public_id,
-            aggregate(scoped(m.Detention.objects, staff), "person", F("public_id")),
+            aggregate(scoped(m.Detention.objects, staff), "person", F("public_id"), distinct=True),
             [(m.Detention, "person"), (m.Detention, "public_id")],
         ),
         joined(
             "charge_ids",
             "export_charges",
             lambda c: c.public_id,
-            aggregate(scoped(m.Charge.objects, staff), "person", F("public_id")),
+            aggregate(scoped(m.Charge.objects, staff), "person", F("public_id"), distinct=True),
             [(m.Charge, "person"), (m.Charge, "public_id")],
         ),
         sources("person", staff),
         *staff_columns(P, staff, "consent", "risk_level", "private_notes"),
+        # Added for whole-register round trips: a merged-away person comes back merged.
+        *([ref(P, "merged_into_id", "merged_into", staff)] if staff else []),
     ]
 
 
 def person_prefetch(queryset: models.QuerySet, staff: bool) -> models.QuerySet:
     entry = "latest_entry" if staff else "latest_public_entry"
-    return queryset.select_related("citizenship", entry).prefetch_related(
+    related = ("citizenship", entry, *(("merged_into",) if staff else ()))
+    return queryset.select_related(*related).prefetch_related(
         Prefetch("names", scoped(m.PersonName.objects, staff).order_by("id"), "export_names"),
         Prefetch("roles", m.Role.objects.order_by("id"), "export_roles"),
         Prefetch(
@@ -335,10 +341,16 @@ def person_prefetch(queryset: models.QuerySet, staff: bool) -> models.QuerySet:
             scoped(m.Involvement.objects, staff).select_related("incident").order_by("id"),
             "export_involvements",
         ),
+        # Sorted by public id, like incident ids: an order an import into another register
+        # gives back (the order recorded would differ there).
         Prefetch(
-            "detentions", scoped(m.Detention.objects, staff).order_by("id"), "export_detentions"
+            "detentions",
+            scoped(m.Detention.objects, staff).order_by("public_id"),
+            "export_detentions",
         ),
-        Prefetch("charges", scoped(m.Charge.objects, staff).order_by("id"), "export_charges"),
+        Prefetch(
+            "charges", scoped(m.Charge.objects, staff).order_by("public_id"), "export_charges"
+        ),
         citations_prefetch(staff),
     )
 
@@ -383,7 +395,7 @@ def detention_columns(staff: bool, base_url: str) -> list[Column]:
             "charge_ids",
             "export_charges",
             lambda c: c.public_id,
-            aggregate(scoped(m.Charge.objects, staff), "detention", F("public_id")),
+            aggregate(scoped(m.Charge.objects, staff), "detention", F("public_id"), distinct=True),
             [(m.Charge, "detention"), (m.Charge, "public_id")],
         ),
         sources("detention", staff),
@@ -392,7 +404,9 @@ def detention_columns(staff: bool, base_url: str) -> list[Column]:
 
 
 def detention_prefetch(queryset, staff: bool):
-    charges = Prefetch("charges", scoped(m.Charge.objects, staff).order_by("id"), "export_charges")
+    charges = Prefetch(
+        "charges", scoped(m.Charge.objects, staff).order_by("public_id"), "export_charges"
+    )
     return fact_prefetch(queryset, staff, "place", "facility", "authority").prefetch_related(
         charges
     )
@@ -430,6 +444,7 @@ def timeline_columns(staff: bool, base_url: str) -> list[Column]:
         ref(S, "charge_id", "charge", staff),
         sources("status_entry", staff),
         *staff_columns(S, staff),
+        *([plain(S, "is_demo", kind="bool")] if staff else []),
     ]
 
 
@@ -483,6 +498,213 @@ def incident_prefetch(queryset, staff: bool):
     )
 
 
+# The rest of the register, for staff only. With these, every record the staff exports write can
+# be imported back into an empty register (README, "Imports"); none has a public export.
+
+
+class WholeTableFilter(FilterSet):
+    """Staff-only kinds take no filters: their export is the whole table."""
+
+
+def staff_only(build: Callable[[], list[Column]]) -> Callable[[bool, str], list[Column]]:
+    """The columns for staff, and none at all for the public, whatever asks."""
+
+    def columns(staff: bool, base_url: str) -> list[Column]:
+        return build() if staff else []
+
+    return columns
+
+
+def related(*paths: str) -> Callable[[models.QuerySet, bool], models.QuerySet]:
+    """The prefetch of a staff-only kind: the records its reference columns name, joined."""
+    return lambda queryset, staff: queryset.select_related(*paths)
+
+
+def staff_ref(model, name: str, path: str) -> Column:
+    return ref(model, name, path, staff=True)
+
+
+def role_columns() -> list[Column]:
+    return [plain(m.Role, "slug"), plain(m.Role, "name")]
+
+
+def place_columns() -> list[Column]:
+    P = m.Place
+    return [
+        plain(P, "public_id"),
+        plain(P, "name"),
+        plain(P, "kind"),
+        staff_ref(P, "parent_id", "parent"),
+        plain(P, "other_names"),
+        plain(P, "latitude"),
+        plain(P, "longitude"),
+        plain(P, "postal_address"),
+        plain(P, "has_public_address", kind="bool"),
+        plain(P, "publication"),
+    ]
+
+
+def organisation_columns() -> list[Column]:
+    O = m.Organisation  # noqa: E741
+    return [
+        plain(O, "public_id"),
+        plain(O, "name"),
+        plain(O, "kind"),
+        staff_ref(O, "country_id", "country"),
+        staff_ref(O, "parent_id", "parent"),
+        plain(O, "other_names"),
+        plain(O, "description"),
+        plain(O, "publication"),
+    ]
+
+
+def source_columns() -> list[Column]:
+    S = m.Source
+    return [
+        plain(S, "public_id"),
+        plain(S, "title"),
+        plain(S, "kind"),
+        plain(S, "reference"),
+        staff_ref(S, "publisher_id", "publisher"),
+        plain(S, "issued_on", kind="date"),
+        plain(S, "issued_precision"),
+        plain(S, "date_as_written"),
+        plain(S, "description"),
+        plain(S, "url"),
+        plain(S, "is_confidential", kind="bool"),
+        plain(S, "full_text"),
+        plain(S, "notes"),
+        plain(S, "publication"),
+    ]
+
+
+def name_columns() -> list[Column]:
+    N = m.PersonName
+    return [
+        plain(N, "public_id"),
+        staff_ref(N, "person_id", "person"),
+        plain(N, "name"),
+        plain(N, "kind"),
+        plain(N, "publication"),
+    ]
+
+
+def relationship_columns() -> list[Column]:
+    R = m.Relationship
+    return [
+        plain(R, "public_id"),
+        staff_ref(R, "person_id", "person"),
+        plain(R, "kind"),
+        staff_ref(R, "other_id", "other"),
+        plain(R, "note"),
+        plain(R, "publication"),
+    ]
+
+
+def affiliation_columns() -> list[Column]:
+    A = m.Affiliation
+    return [
+        plain(A, "public_id"),
+        staff_ref(A, "person_id", "person"),
+        staff_ref(A, "organisation_id", "organisation"),
+        plain(A, "position"),
+        plain(A, "started_on", kind="date"),
+        plain(A, "started_precision"),
+        plain(A, "ended_on", kind="date"),
+        plain(A, "ended_precision"),
+        plain(A, "publication"),
+    ]
+
+
+def figure_columns() -> list[Column]:
+    F_ = m.Figure
+    return [
+        plain(F_, "public_id"),
+        staff_ref(F_, "incident_id", "incident"),
+        plain(F_, "measure"),
+        plain(F_, "qualifier"),
+        plain(F_, "value", kind="int"),
+        plain(F_, "label"),
+        plain(F_, "as_of_on", kind="date"),
+        plain(F_, "as_of_precision"),
+        plain(F_, "publication"),
+    ]
+
+
+def involvement_columns() -> list[Column]:
+    V = m.Involvement
+    return [
+        plain(V, "public_id"),
+        staff_ref(V, "person_id", "person"),
+        staff_ref(V, "incident_id", "incident"),
+        plain(V, "role"),
+        plain(V, "occurred_on", kind="date"),
+        plain(V, "occurred_precision"),
+        staff_ref(V, "perpetrator_id", "perpetrator"),
+        plain(V, "description"),
+        plain(V, "publication"),
+    ]
+
+
+def intervention_columns() -> list[Column]:
+    V = m.Intervention
+    return [
+        plain(V, "public_id"),
+        plain(V, "kind"),
+        staff_ref(V, "person_id", "person"),
+        staff_ref(V, "incident_id", "incident"),
+        staff_ref(V, "by_id", "by"),
+        plain(V, "description"),
+        plain(V, "made_on", kind="date"),
+        plain(V, "made_precision"),
+        plain(V, "publication"),
+    ]
+
+
+# What a citation backs, as the kind of export that holds it: (Citation field, kind).
+CITED_KINDS: dict[str, str] = {
+    "person": "persons",
+    "name": "names",
+    "relationship": "relationships",
+    "affiliation": "affiliations",
+    "incident": "incidents",
+    "figure": "figures",
+    "involvement": "involvements",
+    "detention": "detentions",
+    "charge": "charges",
+    "status_entry": "timeline",
+    "intervention": "interventions",
+}
+
+
+def _cited(citation: m.Citation) -> tuple[str, str]:
+    for field_name, kind in CITED_KINDS.items():
+        if getattr(citation, f"{field_name}_id") is not None:
+            return kind, getattr(citation, field_name).public_id
+    return "", ""
+
+
+def citation_columns() -> list[Column]:
+    C = m.Citation
+    cites_sql = Case(
+        *(When(**{f"{f}__isnull": False}, then=Value(k)) for f, k in CITED_KINDS.items()),
+        default=Value(""),
+        output_field=models.TextField(),
+    )
+    cites_id_sql = Coalesce(*(F(f"{f}__public_id") for f in CITED_KINDS))
+    return [
+        plain(C, "public_id"),
+        staff_ref(C, "source_id", "source"),
+        Column("cites", lambda c: _cited(c)[0], cites_sql),
+        Column("cites_id", lambda c: _cited(c)[1], cites_id_sql),
+        plain(C, "locator"),
+        plain(C, "quote"),
+        plain(C, "confidence"),
+        plain(C, "claimed_by"),
+        plain(C, "publication"),
+    ]
+
+
 @dataclass(frozen=True)
 class Kind:
     what: str
@@ -490,9 +712,27 @@ class Kind:
     filterset: type[FilterSet]
     columns: Callable[[bool, str], list[Column]]
     prefetch: Callable[[models.QuerySet, bool], models.QuerySet]
+    public: bool = True  # False: a staff export only (its public columns are none)
+    # The rows' order, when not the model's: staff-only kinds go in the order recorded, which
+    # an import recreates, so that lists of them in other exports keep their order.
+    ordering: tuple[str, ...] = ()
 
     def queryset(self, staff: bool) -> models.QuerySet:
+        if not self.public:
+            return self.model.objects.all()
         return scoped(self.model.objects, staff)
+
+
+def _staff_kind(what: str, model, columns, *paths: str) -> Kind:
+    return Kind(
+        what,
+        model,
+        WholeTableFilter,
+        staff_only(columns),
+        related(*paths),
+        public=False,
+        ordering=("pk",),
+    )
 
 
 KINDS: dict[str, Kind] = {
@@ -515,8 +755,30 @@ KINDS: dict[str, Kind] = {
             lambda qs, staff: fact_prefetch(qs, staff, "detention", "charge"),
         ),
         Kind("incidents", m.Incident, IncidentFilter, incident_columns, incident_prefetch),
+        _staff_kind("roles", m.Role, role_columns),
+        _staff_kind("places", m.Place, place_columns, "parent"),
+        _staff_kind("organisations", m.Organisation, organisation_columns, "country", "parent"),
+        _staff_kind("sources", m.Source, source_columns, "publisher"),
+        _staff_kind("names", m.PersonName, name_columns, "person"),
+        _staff_kind("relationships", m.Relationship, relationship_columns, "person", "other"),
+        _staff_kind("affiliations", m.Affiliation, affiliation_columns, "person", "organisation"),
+        _staff_kind("figures", m.Figure, figure_columns, "incident"),
+        _staff_kind(
+            "involvements",
+            m.Involvement,
+            involvement_columns,
+            "person",
+            "incident",
+            "perpetrator",
+        ),
+        _staff_kind(
+            "interventions", m.Intervention, intervention_columns, "person", "incident", "by"
+        ),
+        _staff_kind("citations", m.Citation, citation_columns, "source", *CITED_KINDS),
     ]
 }
+# The kinds anyone may download at /export/; the others are /staff/export/ only.
+PUBLIC_KINDS = tuple(what for what, kind in KINDS.items() if kind.public)
 
 
 def column_names(columns: Iterable[Column]) -> list[str]:

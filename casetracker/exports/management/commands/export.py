@@ -13,7 +13,11 @@ from casetracker.exports.models import ExportLog
 
 
 class Command(BaseCommand):
-    help = "Export persons, detentions, charges, timeline entries or incidents, filtered."
+    help = (
+        "Export persons, detentions, charges, timeline entries or incidents, filtered; with "
+        "--staff also roles, places, organisations, sources, names, relationships, "
+        "affiliations, figures, involvements, interventions and citations."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("what", choices=sorted(KINDS))
@@ -35,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-bom", action="store_true", help="CSV without a byte-order mark.")
 
     def handle(self, *args, what, format, output, staff, filter, base_url, no_bom, **options):
+        if not (staff or KINDS[what].public):
+            raise CommandError(f"{what} is a staff export only: add --staff.")
         params = QueryDict(mutable=True)
         for item in filter:
             key, sep, value = item.partition("=")
