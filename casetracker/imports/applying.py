@@ -12,32 +12,28 @@ from collections import defaultdict
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from casetracker.cases import models as m
 from casetracker.cases.dates import period_end
 from casetracker.cases.status import recompute_status
-from casetracker.search.indexing import reindex_persons
+from casetracker.search.indexing import reindex_incidents, reindex_persons, reindex_places
 from casetracker.security.signals import forget_public_caches
 from casetracker.staff.history import acting_as
 
-from .checking import MODELS, Checked, Checker, check_rows, row_order
+from .checking import LABELLED, LISTS, MODELS, REFERENCES, Checked, Checker, check_rows, row_order
 from .models import ImportBatch, ImportRow
-from .parsing import FileRefused, iter_rows, read_files
+from .parsing import IMPORTABLE, FileRefused, iter_rows, read_files
 
 logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 500  # rows written (and progress reported) at a time
 STAGE_BATCH = 2000  # staged rows per INSERT
-CITED_FIELD = {
-    "persons": "person",
-    "detentions": "detention",
-    "charges": "charge",
-    "timeline": "status_entry",
-}
+# Kinds whose rows change a person's status (its timeline, and what the timeline drives).
+TIMELINE_KINDS = {"detentions", "charges", "timeline"}
 MAX_MESSAGES = 20  # problems listed on a failed import; the preview shows every row
 
 
@@ -174,68 +170,116 @@ def _apply(batch: ImportBatch) -> int:
         raise ImportFailed(
             _("The register changed since the preview, so nothing was imported:") + "\n" + shown
         )
-    writer = Writer(checker, batch.confirmed_by)
-    done = 0
-    for start in range(0, len(rows), WRITE_CHUNK):
-        chunk = rows[start : start + WRITE_CHUNK]
-        writer.write_chunk(chunk)
-        done += len(chunk)
-        report_progress(batch.pk, done)
+    writer = Writer(
+        checker, batch.confirmed_by, progress=lambda done: report_progress(batch.pk, done)
+    )
+    writer.write(rows)
     writer.finish()
     return len(rows)
 
 
 class Writer:
-    """Writes checked rows: new records in bulk, each with its history row; updates one by one.
+    """Writes checked rows, kind by kind in the order of `IMPORTABLE` (targets before what points
+    at them): new records in bulk, each with its history row; updates one by one, by `save()`.
 
     Bulk inserts bypass `save()` and its signals, so this does what they would: stamps the
-    publication time, dates the timeline entries, reindexes the search keys of the persons
-    written, and forgets the public caches once.
+    publication time, dates the timeline entries, writes the history rows, reindexes the search
+    keys of the persons, places and incidents written, and forgets the public caches once.
     """
 
-    def __init__(self, checker: Checker, user):
+    def __init__(self, checker: Checker, user, progress=None):
         self.checker = checker
         self.user = user
-        self.persons_created: list[int] = []
-        # public id in the file -> pk written, per kind
+        self.progress = progress or (lambda done: None)
+        self.done = 0
+        # public id in the file (a role's slug) -> pk written, per kind
         self.written: dict[str, dict[str, int]] = defaultdict(dict)
-        self.persons_touched: set[int] = set()
+        self.created: dict[str, list[int]] = defaultdict(list)  # pks created in bulk, per kind
+        self.persons_touched: set[int] = set()  # whose status to recompute
+        self.persons_renamed: set[int] = set()  # whose search keys to rebuild
 
-    def write_chunk(self, rows: list[Checked]) -> None:
-        """Rows of one kind or several, in file order; a kind's rows are never split oddly
-        because each kind comes whole before the next (targets before what points at them)."""
+    def write(self, rows: list[Checked]) -> None:
         by_kind: dict[str, list[Checked]] = defaultdict(list)
         for row in rows:
             by_kind[row.kind].append(row)
-        for kind, kind_rows in sorted(by_kind.items(), key=lambda item: row_order(item[0])):
-            new = [r for r in kind_rows if r.action == "create" and r.decision in ("", "new")]
-            self._create(kind, new)
-            for row in kind_rows:
-                if not (row.action == "create" and row.decision in ("", "new")):
-                    self.write(row)
+        for kind in IMPORTABLE:
+            if by_kind[kind]:
+                self._write_kind(kind, by_kind[kind])
 
-    def _create(self, kind: str, rows: list[Checked]) -> None:
-        if not rows:
-            return
+    def _advance(self, rows: int) -> None:
+        before = self.done // WRITE_CHUNK
+        self.done += rows
+        if self.done // WRITE_CHUNK != before:
+            self.progress(self.done)
+
+    def _write_kind(self, kind: str, rows: list[Checked]) -> None:
         model = MODELS[kind]
+        new = [row for row in rows if row.creates]
         objs = []
+        # A reference to a record of the same kind that comes later in the file (a place within
+        # a region listed after it) is set once that record exists; its history row waits too.
+        pending: list[tuple[models.Model, str, str, str]] = []
+        for start in range(0, len(new), WRITE_CHUNK):
+            chunk = new[start : start + WRITE_CHUNK]
+            built = [self._build(kind, row, pending) for row in chunk]
+            model.objects.bulk_create(built)
+            for row, obj in zip(chunk, built, strict=True):
+                if row.public_id:
+                    self.written[kind][row.public_id] = obj.pk
+            waiting = {id(obj) for obj, *_rest in pending}
+            self._history(model, [obj for obj in built if id(obj) not in waiting])
+            objs += built
+            self._advance(len(chunk))
         for row in rows:
-            obj = model(**row.fields)
-            if row.public_id:
-                obj.public_id = row.public_id
-            self._set_refs(obj, row)
+            if not row.creates:
+                self._update(row)
+                self._advance(1)
+        if pending:
+            for obj, name, target, public_id in pending:
+                setattr(obj, f"{name}_id", self._pk(target, public_id))
+            held = list({id(obj): obj for obj, *_rest in pending}.values())
+            fields = sorted({name for _obj, name, *_rest in pending})
+            model.objects.bulk_update(held, fields, batch_size=WRITE_CHUNK)
+            self._history(model, held)
+        self._after_create(kind, new, objs)
+
+    def _build(self, kind: str, row: Checked, pending: list) -> models.Model:
+        identity = {"public_id": row.public_id} if row.public_id and kind != "roles" else {}
+        obj = MODELS[kind](**identity, **row.fields)
+        for name, (target, public_id) in row.refs.items():
+            pk = self._pk(target, public_id)
+            if pk is None:
+                pending.append((obj, name, target, public_id))
+            else:
+                setattr(obj, f"{name}_id", pk)
+        if isinstance(obj, m.Record):
             obj._stamp_publication()
-            if kind == "timeline":
-                obj.occurred_by = period_end(obj.occurred_on, obj.occurred_precision)
-            objs.append(obj)
-        objs = bulk_create_with_history(objs, model, default_user=self.user)
+        if kind == "timeline":
+            obj.occurred_by = period_end(obj.occurred_on, obj.occurred_precision)
+        return obj
+
+    def _history(self, model, objs: list[models.Model]) -> None:
+        if objs and hasattr(model, "history"):
+            get_history_manager_for_model(model).bulk_history_create(
+                objs, batch_size=WRITE_CHUNK, default_user=self.user
+            )
+
+    def _pk(self, kind: str, public_id: str) -> int | None:
+        if public_id in self.written[kind]:
+            return self.written[kind][public_id]
+        existing = self.checker.existing[kind].get(public_id)
+        return existing.pk if existing is not None else None
+
+    def _after_create(self, kind: str, rows: list[Checked], objs: list[models.Model]) -> None:
+        """What new records bring beyond their own row: lists, a persons row's other names,
+        the citations of a `sources` cell; and what the finish needs to know."""
+        self.created[kind] += [obj.pk for obj in objs]
         names, citations = [], []
         for row, obj in zip(rows, objs, strict=True):
-            if row.public_id:
-                self.written[kind][row.public_id] = obj.pk
-            if kind == "persons":
+            if kind == "names":
+                self.persons_renamed.add(obj.person_id)
+            elif kind == "persons":
                 self.persons_touched.add(obj.pk)
-                self.persons_created.append(obj.pk)
                 names += [
                     m.PersonName(
                         person=obj,
@@ -245,97 +289,103 @@ class Writer:
                     )
                     for name in dict.fromkeys(row.names)
                 ]
-                if row.roles:
-                    obj.roles.set(row.roles)
-            else:
+            elif kind in TIMELINE_KINDS:
                 self.persons_touched.add(obj.person_id)
-            citations += [
-                m.Citation(
-                    source_id=source_id,
-                    locator=locator,
-                    confidence=confidence,
-                    publication=obj.publication,
-                    **{CITED_FIELD[kind]: obj},
-                )
-                for source_id, locator, confidence in dict.fromkeys(row.citations)
-            ]
-        for model_, new in ((m.PersonName, names), (m.Citation, citations)):
+            for name, values in row.lists.items():
+                if values:
+                    getattr(obj, name).set(self._list_pks(kind, values))
+            citations += self._new_citations(kind, obj, row.citations)
+        for model, new in ((m.PersonName, names), (m.Citation, citations)):
             for obj in new:
                 obj._stamp_publication()
             if new:
-                bulk_create_with_history(new, model_, default_user=self.user)
+                bulk_create_with_history(new, model, batch_size=WRITE_CHUNK, default_user=self.user)
+
+    def _list_pks(self, kind: str, values: list[str]) -> list[int]:
+        target = LISTS[kind][1]
+        return [self._pk(target, value) for value in values]
+
+    def _new_citations(self, kind: str, obj, labels) -> list[m.Citation]:
+        return [
+            m.Citation(
+                source_id=self._pk("sources", source),
+                locator=locator,
+                confidence=confidence,
+                publication=obj.publication,
+                **{LABELLED[kind]: obj},
+            )
+            for source, locator, confidence in dict.fromkeys(labels)
+        ]
 
     def finish(self) -> None:
-        for start in range(0, len(self.persons_created), WRITE_CHUNK):
-            reindex_persons(self.persons_created[start : start + WRITE_CHUNK])
+        persons = sorted({*self.created["persons"], *self.persons_renamed})
+        for start in range(0, len(persons), WRITE_CHUNK):
+            reindex_persons(persons[start : start + WRITE_CHUNK])
+        for kind, reindex in (("places", reindex_places), ("incidents", reindex_incidents)):
+            created = self.created[kind]
+            for start in range(0, len(created), WRITE_CHUNK):
+                reindex(created[start : start + WRITE_CHUNK])
         touched = sorted(self.persons_touched)
         for start in range(0, len(touched), WRITE_CHUNK):
             for person in m.Person.objects.filter(pk__in=touched[start : start + WRITE_CHUNK]):
                 recompute_status(person)
         forget_public_caches()
 
-    def write(self, row: Checked) -> None:
+    def _update(self, row: Checked) -> None:
+        """A row naming a record the register has (or a person staff said it has): `save()`."""
         model = MODELS[row.kind]
-        if row.kind == "persons" and row.decision not in ("", "new"):
+        same_as = row.kind == "persons" and row.decision not in ("", "new")
+        if same_as:
             obj = m.Person.objects.get(public_id=row.decision)
-        elif row.action == "update":
+        else:
             obj = model.objects.get(pk=row.existing_pk)
             changed = [k for k, v in row.fields.items() if getattr(obj, k) != v]
             for name, value in row.fields.items():
                 setattr(obj, name, value)
             changed += self._set_refs(obj, row)
             if changed:
-                obj.version += 1
+                if isinstance(obj, m.Record):
+                    obj.version += 1
                 obj.save()
-        else:
-            obj = model(**row.fields)
-            if row.public_id:
-                obj.public_id = row.public_id
-            self._set_refs(obj, row)
-            obj.save()
         if row.public_id:
             self.written[row.kind][row.public_id] = obj.pk
-        self.persons_touched.add(obj.pk if row.kind == "persons" else obj.person_id)
         if row.kind == "persons":
-            self._names_and_roles(obj, row)
-        self._citations(obj, row)
-
-    def _target_pk(self, row: Checked, name: str, public_id: str) -> int:
-        checker = self.checker
-        if name in ("place", "facility", "citizenship"):
-            return checker.places[public_id][0]
-        if name == "authority":
-            return checker.organisations[public_id]
-        kind = {"person": "persons", "detention": "detentions", "charge": "charges"}[name]
-        if public_id in self.written[kind]:
-            return self.written[kind][public_id]
-        return checker.existing[kind][public_id].pk
+            self.persons_touched.add(obj.pk)
+            self._names(obj, row)
+        elif row.kind in TIMELINE_KINDS:
+            self.persons_touched.add(obj.person_id)
+        if not same_as:
+            # Lists are set to exactly the file's; the register's person keeps their roles.
+            for name, values in row.lists.items():
+                wanted = self._list_pks(row.kind, values)
+                if set(getattr(obj, name).values_list("pk", flat=True)) != set(wanted):
+                    getattr(obj, name).set(wanted)
+        if row.kind in LABELLED:
+            self._citations(obj, row)
 
     def _set_refs(self, obj, row: Checked) -> list[str]:
+        """References as the file gives them; an empty cell clears one (an absent column, and a
+        citation's record, are left alone)."""
         changed = []
-        for name, public_id in row.refs.items():
-            pk = self._target_pk(row, name, public_id)
-            if getattr(obj, f"{name}_id") != pk:
-                setattr(obj, f"{name}_id", pk)
-                changed.append(name)
-        if row.kind != "persons":
-            # A reference left empty in the file clears it (the person is always given).
-            for _column, _target, name in _ref_columns(row.kind):
-                if name not in row.refs and getattr(obj, f"{name}_id") is not None:
-                    setattr(obj, f"{name}_id", None)
-                    changed.append(name)
-        elif "citizenship" not in row.refs and obj.citizenship_id is not None:
-            obj.citizenship_id = None
-            changed.append("citizenship")
+        for ref in REFERENCES[row.kind]:
+            if ref.column not in row.values:
+                continue
+            pk = self._pk(*row.refs[ref.field]) if ref.field in row.refs else None
+            if getattr(obj, f"{ref.field}_id") != pk:
+                setattr(obj, f"{ref.field}_id", pk)
+                changed.append(ref.field)
         return changed
 
-    def _names_and_roles(self, person: m.Person, row: Checked) -> None:
-        # Names and citations are added, never removed: the file cannot carry their kinds,
-        # quotes or claims, so dropping one would lose what it cannot give back.
-        created = row.action == "create" and row.decision in ("", "new")
-        known = set() if created else set(person.names.values_list("name", flat=True))
+    def _names(self, person: m.Person, row: Checked) -> None:
+        # Without a names sheet, names from `other_names` are added, never removed: that cell
+        # cannot carry a name's kind or publication, so dropping one would lose what it cannot
+        # give back.
+        same_as = row.decision not in ("", "new")
+        if not (row.names or same_as):
+            return
+        known = set(person.names.values_list("name", flat=True))
         names = row.names
-        if row.decision not in ("", "new"):
+        if same_as:
             # The same person under the file's name: that name becomes one of theirs.
             known.add(person.display_name)
             names = [row.fields.get("display_name", ""), *names]
@@ -348,37 +398,19 @@ class Writer:
                     publication=person.publication,
                 )
                 known.add(name)
-        if row.decision not in ("", "new"):
-            return  # the register's person keeps their roles
-        current = set() if created else set(person.roles.values_list("pk", flat=True))
-        if current != set(row.roles):
-            person.roles.set(row.roles)
 
     def _citations(self, obj, row: Checked) -> None:
-        target = CITED_FIELD[row.kind]
-        known = (
-            set(
-                m.Citation.objects.filter(**{target: obj}).values_list(
-                    "source_id", "locator", "confidence"
-                )
+        """Citations of a `sources` cell on a record the register has: added if new."""
+        if not row.citations:
+            return
+        target = LABELLED[row.kind]
+        known = set(
+            m.Citation.objects.filter(**{target: obj}).values_list(
+                "source_id", "locator", "confidence"
             )
-            if row.action == "update" or row.decision not in ("", "new")
-            else set()
         )
-        for source_id, locator, confidence in row.citations:
-            if (source_id, locator, confidence) in known:
-                continue
-            m.Citation.objects.create(
-                source_id=source_id,
-                locator=locator,
-                confidence=confidence,
-                publication=obj.publication,
-                **{target: obj},
-            )
-            known.add((source_id, locator, confidence))
-
-
-def _ref_columns(kind: str):
-    from .checking import REFERENCES
-
-    return [r for r in REFERENCES[kind] if r[2] != "person"]
+        for citation in self._new_citations(row.kind, obj, row.citations):
+            key = (citation.source_id, citation.locator, citation.confidence)
+            if key not in known:
+                citation.save()
+                known.add(key)

@@ -4,12 +4,13 @@ The same check runs twice: when the upload is staged (for the preview) and again
 apply job's transaction, against the register as it is then, so a change made in between (a
 record deleted, a person merged away) refuses the import instead of writing half of it.
 
-A row's public id decides: known, it updates that record; unknown, it creates the record with
-that id (restoring from an export); retired (a purged or merged-away person), it is refused;
-empty, it creates a new record.
+A row's public id decides (a role's slug, for roles): known, it updates that record; unknown, it
+creates the record with that id (restoring from an export); retired (a purged or merged-away
+person), it is refused; empty, it creates a new record.
 """
 
 import datetime
+import decimal
 import functools
 import re
 from collections import defaultdict
@@ -24,18 +25,42 @@ from django.utils.translation import gettext as _
 from casetracker.cases import models as m
 from casetracker.cases.dates import DateKind, DatePrecision
 from casetracker.cases.roles import can_publish
-from casetracker.exports.fields import LIST_SEPARATOR
+from casetracker.exports.fields import CITED_KINDS, LIST_SEPARATOR
 from casetracker.search.models import SearchKey
 from casetracker.search.normalise import normalise_name
 from casetracker.staff.models import PurgeRecord, RetiredPublicId
 
 from .parsing import IMPORTABLE
 
-MODELS: dict[str, type[m.Record]] = {
+MODELS: dict[str, type[models.Model]] = {
+    "roles": m.Role,
+    "places": m.Place,
+    "organisations": m.Organisation,
+    "sources": m.Source,
     "persons": m.Person,
+    "names": m.PersonName,
+    "relationships": m.Relationship,
+    "affiliations": m.Affiliation,
+    "incidents": m.Incident,
+    "figures": m.Figure,
+    "involvements": m.Involvement,
     "detentions": m.Detention,
     "charges": m.Charge,
     "timeline": m.StatusEntry,
+    "interventions": m.Intervention,
+    "citations": m.Citation,
+}
+# The column that identifies a row's record: the public id, or a role's slug (roles have none).
+ID_COLUMN = {"roles": "slug"}
+# The kind of record each Citation field points at, and back.
+CITED_FIELDS = {kind: name for name, kind in CITED_KINDS.items()}
+# Kinds whose export has a `sources` column of citation labels, and the Citation field it fills.
+LABELLED = {
+    "persons": "person",
+    "incidents": "incident",
+    "detentions": "detention",
+    "charges": "charge",
+    "timeline": "status_entry",
 }
 # Columns the exports derive from other records: read, never written back.
 DERIVED = {
@@ -44,28 +69,81 @@ DERIVED = {
     "incident_ids",
     "detention_ids",
     "charge_ids",
+    "person_ids",
     *(
         f"{p}{n}"
         for p in ("", "person_")
         for n in ("status", "status_on", "status_precision", "status_date_kind", "status_entry_id")
     ),
 }
-# Columns naming another record by its public id: (column, target, field on the model).
-REFERENCES: dict[str, list[tuple[str, str, str]]] = {
-    "persons": [("citizenship_id", "place", "citizenship")],
+# Columns of those names that are a kind's own field: a timeline entry's status, a source's url.
+OWN = {("timeline", "status"), ("sources", "url")}
+# A vocabulary the register holds blank where a source states nothing: the motion's charges
+# without a stage (the model has no "unknown" stage). An empty cell is taken as that blank.
+MAY_BE_BLANK = {("charges", "stage")}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A column naming another record by its public id."""
+
+    column: str
+    target: str  # the kind of record it names
+    field: str  # the model's foreign key
+    required: bool = False
+    place_kind: str = ""  # the kind of place it must name (a facility, a country)
+    same_person: bool = False  # it must be a record of the row's own person
+
+
+PERSON = Ref("person_id", "persons", "person", required=True)
+REFERENCES: dict[str, list[Ref]] = {
+    "roles": [],
+    "places": [Ref("parent_id", "places", "parent")],
+    "organisations": [
+        Ref("country_id", "places", "country", place_kind=m.Place.Kind.COUNTRY),
+        Ref("parent_id", "organisations", "parent"),
+    ],
+    "sources": [Ref("publisher_id", "organisations", "publisher")],
+    "persons": [
+        Ref("citizenship_id", "places", "citizenship", place_kind=m.Place.Kind.COUNTRY),
+        Ref("merged_into_id", "persons", "merged_into"),
+    ],
+    "names": [PERSON],
+    "relationships": [PERSON, Ref("other_id", "persons", "other", required=True)],
+    "affiliations": [
+        PERSON,
+        Ref("organisation_id", "organisations", "organisation", required=True),
+    ],
+    "incidents": [Ref("parent_id", "incidents", "parent")],
+    "figures": [Ref("incident_id", "incidents", "incident", required=True)],
+    "involvements": [
+        PERSON,
+        Ref("incident_id", "incidents", "incident", required=True),
+        Ref("perpetrator_id", "organisations", "perpetrator"),
+    ],
     "detentions": [
-        ("person_id", "persons", "person"),
-        ("place_id", "place", "place"),
-        ("facility_id", "place", "facility"),
-        ("authority_id", "organisation", "authority"),
+        PERSON,
+        Ref("place_id", "places", "place"),
+        Ref("facility_id", "places", "facility", place_kind=m.Place.Kind.FACILITY),
+        Ref("authority_id", "organisations", "authority"),
     ],
-    "charges": [("person_id", "persons", "person"), ("detention_id", "detentions", "detention")],
+    "charges": [PERSON, Ref("detention_id", "detentions", "detention", same_person=True)],
     "timeline": [
-        ("person_id", "persons", "person"),
-        ("detention_id", "detentions", "detention"),
-        ("charge_id", "charges", "charge"),
+        PERSON,
+        Ref("detention_id", "detentions", "detention", same_person=True),
+        Ref("charge_id", "charges", "charge", same_person=True),
     ],
+    "interventions": [
+        Ref("person_id", "persons", "person"),
+        Ref("incident_id", "incidents", "incident"),
+        Ref("by_id", "organisations", "by"),
+    ],
+    "citations": [Ref("source_id", "sources", "source", required=True)],
 }
+# Kinds that belong to one person: an import never moves one of them to another person.
+PERSON_FACTS = frozenset(kind for kind, refs in REFERENCES.items() if PERSON in refs)
+# Lists of other records in one cell: (column, target kind, many-to-many field).
+LISTS = {"persons": ("roles", "roles", "roles"), "incidents": ("place_ids", "places", "places")}
 PUBLIC_ID_RE = re.compile(r"^[0-9a-z]{4,16}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CITATION_RE = re.compile(r"(.*?) \((reported|corroborated|confirmed)\)(?:; |$)", re.S)
@@ -82,7 +160,7 @@ def _plain_fields(kind: str, columns: tuple[str, ...]) -> list[models.Field]:
     model = MODELS[kind]
     fields = []
     for name in columns:
-        derived = name in DERIVED and not (kind == "timeline" and name == "status")
+        derived = name in DERIVED and (kind, name) not in OWN
         if derived or name == "public_id":
             continue
         try:
@@ -105,12 +183,12 @@ class Checked:
     messages: list[str] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     decision: str = ""
-    # What the apply job writes: model field values, references, names, roles, citations.
+    # What the apply job writes: model field values, references, lists, names, citations.
     fields: dict[str, Any] = field(default_factory=dict)
-    refs: dict[str, str] = field(default_factory=dict)  # model field -> public id
-    names: list[str] = field(default_factory=list)
-    roles: list[int] = field(default_factory=list)
-    citations: list[tuple[int, str, str]] = field(default_factory=list)
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (kind, public id)
+    lists: dict[str, list[str]] = field(default_factory=dict)  # m2m field -> slugs or ids
+    names: list[str] = field(default_factory=list)  # other names from a persons row
+    citations: list[tuple[str, str, str]] = field(default_factory=list)  # source id, locator, …
     existing_pk: int | None = None
 
     def refuse(self, message: str) -> None:
@@ -120,31 +198,64 @@ class Checked:
     def refused(self) -> bool:
         return bool(self.messages)
 
+    @property
+    def creates(self) -> bool:
+        """A new record (not an update, nor a person staff said is one the register has)."""
+        return self.action == "create" and self.decision in ("", "new")
+
 
 @dataclass
 class Existing:
     pk: int
-    publication: str
-    person: str  # the public id of the record's person (the person's own for persons)
+    publication: str = ""
+    # Whose it is: a person's own id, a person fact's person, a citation's "kind id".
+    owner: str = ""
+    place_kind: str = ""
 
 
-def _lookup(model, ids: set[str], *extra: str) -> dict[str, tuple]:
-    found = {}
+def _chunks(ids: Iterable[str]):
     ids = sorted(ids)
     for i in range(0, len(ids), CHUNK):
-        rows = model.objects.filter(public_id__in=ids[i : i + CHUNK]).values_list(
-            "public_id", *extra
+        yield ids[i : i + CHUNK]
+
+
+def _existing(kind: str, ids: set[str]) -> dict[str, Existing]:
+    """The register's records of this kind among `ids`, with what the checks need of each."""
+    model = MODELS[kind]
+    found = {}
+    if kind == "roles":
+        return {slug: Existing(pk) for slug, pk in m.Role.objects.values_list("slug", "pk")}
+    extra = []
+    if kind == "persons":
+        extra = ["public_id"]
+    elif kind in PERSON_FACTS:
+        extra = ["person__public_id"]
+    elif kind == "places":
+        extra = ["kind"]
+    elif kind == "citations":
+        extra = [f"{name}__public_id" for name in CITED_KINDS]
+    for chunk in _chunks(ids):
+        rows = model.objects.filter(public_id__in=chunk).values_list(
+            "public_id", "pk", "publication", *extra
         )
-        found.update({row[0]: row[1:] for row in rows})
+        for public_id, pk, publication, *more in rows:
+            existing = Existing(pk, publication)
+            if kind == "places":
+                existing.place_kind = more[0]
+            elif kind == "citations":
+                existing.owner = " ".join(
+                    f"{k} {v}" for k, v in zip(CITED_KINDS.values(), more, strict=True) if v
+                )
+            elif more:
+                existing.owner = more[0]
+            found[public_id] = existing
     return found
 
 
 def retired_ids(ids: set[str]) -> set[str]:
     """`casetracker.staff.retired.is_retired` for many ids at once: purged or merged away."""
     retired = set()
-    ids = sorted(ids)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in _chunks(ids):
         retired |= set(
             RetiredPublicId.objects.filter(public_id__in=chunk).values_list("public_id", flat=True)
         )
@@ -155,17 +266,29 @@ def retired_ids(ids: set[str]) -> set[str]:
 
 
 class SourceIndex:
-    """Sources by how a citation label names them: their reference, or their title."""
+    """Sources by how a citation label names them (their reference, or their title): the
+    register's, with the sources of the file (by public id) in their new wording."""
 
-    def __init__(self):
-        self.by_key: dict[str, list[int]] = defaultdict(list)
-        for pk, reference, title in m.Source.objects.values_list("pk", "reference", "title"):
-            self.by_key[reference or title].append(pk)
+    def __init__(self, file_rows: Iterable["Checked"]):
+        keys = {}
+        self.pks: dict[str, int] = {}  # the register's sources: public id -> pk
+        for pk, public_id, reference, title in m.Source.objects.values_list(
+            "pk", "public_id", "reference", "title"
+        ):
+            keys[public_id] = reference or title
+            self.pks[public_id] = pk
+        for row in file_rows:
+            if row.public_id:
+                keys[row.public_id] = row.values.get("reference") or row.values.get("title", "")
+        self.by_key: dict[str, list[str]] = defaultdict(list)
+        for public_id, key in keys.items():
+            self.by_key[key].append(public_id)
         # Longest first, so "Report 2" is tried before "Report".
         self.keys = sorted(self.by_key, key=len, reverse=True)
 
-    def parse(self, text: str) -> tuple[list[tuple[int, str, str]], list[str]]:
-        """(source pk, locator, confidence) of each label in a `sources` cell, and faults."""
+    def parse(self, text: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """(source public id, locator, confidence) of each label in a `sources` cell, and
+        faults."""
         citations, faults = [], []
         text = text.strip()
         position = 0
@@ -196,41 +319,48 @@ class Checker:
         self.user = user
         self.rows = rows
         self.may_publish = can_publish(user)
+        kinds = {row.kind for row in rows}
+        # With a names (citations) sheet, a person's names (every fact's citations) come from
+        # it, whole; the `other_names` (`sources`) columns are then derived and only read.
+        self.names_from_sheet = "names" in kinds
+        self.citations_from_sheet = "citations" in kinds
         ids = defaultdict(set)
         refs = defaultdict(set)
         for row in rows:
-            row.public_id = row.values.get("public_id", "").strip()
+            row.public_id = row.values.get(ID_COLUMN.get(row.kind, "public_id"), "").strip()
             if row.public_id:
                 ids[row.kind].add(row.public_id)
-            for column, target, _f in REFERENCES[row.kind]:
-                if value := row.values.get(column, "").strip():
-                    refs[target].add(value)
-        self.existing: dict[str, dict[str, Existing]] = {}
-        for kind, model in MODELS.items():
-            wanted = ids[kind] | refs[kind]
-            person = "public_id" if kind == "persons" else "person__public_id"
-            found = _lookup(model, wanted, "pk", "publication", person)
-            self.existing[kind] = {pid: Existing(*v) for pid, v in found.items()}
+            for ref in REFERENCES[row.kind]:
+                if value := row.values.get(ref.column, "").strip():
+                    refs[ref.target].add(value)
+            if row.kind in LISTS:
+                column, target, _f = LISTS[row.kind]
+                refs[target].update(_split(row.values.get(column, "")))
+            if row.kind == "citations":
+                cited = CITED_FIELDS.get(row.values.get("cites", "").strip())
+                if cited and (value := row.values.get("cites_id", "").strip()):
+                    refs[CITED_KINDS[cited]].add(value)
+        self.existing: dict[str, dict[str, Existing]] = {
+            kind: _existing(kind, ids[kind] | refs[kind]) for kind in MODELS
+        }
         self.merged = self._merged()
         self.retired = retired_ids(ids["persons"] | refs["persons"]) | self.merged
-        # public id -> (pk, kind) of places, public id -> pk of organisations
-        self.places = _lookup(m.Place, refs["place"], "pk", "kind")
-        organisations = _lookup(m.Organisation, refs["organisation"], "pk")
-        self.organisations = {k: v[0] for k, v in organisations.items()}
-        self.roles = dict(m.Role.objects.values_list("slug", "pk"))
-        self.sources = SourceIndex()
+        self.sources: SourceIndex | None = None
+        if not self.citations_from_sheet and kinds & set(LABELLED):
+            self.sources = SourceIndex(r for r in rows if r.kind == "sources")
+            for public_id, pk in self.sources.pks.items():
+                self.existing["sources"].setdefault(public_id, Existing(pk))
         # Rows of the file by kind and public id: what a reference may point at besides the
-        # register. The person of each detention and charge in the file, for same-person checks.
+        # register.
         self.in_file: dict[str, dict[str, Checked]] = defaultdict(dict)
 
     def _merged(self) -> set[str]:
-        ids = sorted(self.existing["persons"])
         merged = set()
-        for i in range(0, len(ids), CHUNK):
+        for chunk in _chunks(self.existing["persons"]):
             merged |= set(
-                m.Person.objects.filter(
-                    public_id__in=ids[i : i + CHUNK], merged_into__isnull=False
-                ).values_list("public_id", flat=True)
+                m.Person.objects.filter(public_id__in=chunk, merged_into__isnull=False).values_list(
+                    "public_id", flat=True
+                )
             )
         return merged
 
@@ -243,7 +373,17 @@ class Checker:
             self._values(row)
         for row in self.rows:
             self._references(row)
-        self._duplicates([r for r in self.rows if r.kind == "persons" and r.action == "create"])
+        self._cycles()
+        self._unique_names([r for r in self.rows if r.kind == "names"])
+        self._duplicates(
+            [
+                r
+                for r in self.rows
+                if r.kind == "persons"
+                and r.action == "create"
+                and not r.values.get("merged_into_id", "").strip()
+            ]
+        )
         for row in self.rows:
             if row.refused:
                 row.action = "refuse"
@@ -276,7 +416,7 @@ class Checker:
             return
         existing = self.existing[row.kind].get(pid)
         if existing is None:
-            if not PUBLIC_ID_RE.match(pid):
+            if row.kind != "roles" and not PUBLIC_ID_RE.match(pid):
                 row.refuse(
                     _("%(id)r is not a public id (4 to 16 lowercase letters and digits).")
                     % {"id": pid}
@@ -301,8 +441,10 @@ class Checker:
             except ValidationError as error:
                 row.refuse(f"{f.name}: {' '.join(error.messages)}")
         # A public id given, so the model does not draw a random one for every checked row.
-        instance = model(public_id=row.public_id or "-", **row.fields)
+        identity = {} if row.kind == "roles" else {"public_id": row.public_id or "-"}
+        instance = model(**identity, **row.fields)
         exclude = [f.name for f in model._meta.fields if f.name not in row.fields]
+        exclude += [n for k, n in MAY_BE_BLANK if k == row.kind and row.fields.get(n) == ""]
         try:
             instance.clean_fields(exclude=exclude)
         except ValidationError as error:
@@ -311,63 +453,81 @@ class Checker:
                     row.refuse(f"{name}: {' '.join(messages)}")
         for message in _rules(row.kind, row.fields):
             row.refuse(message)
+        if row.kind != "roles":
+            self._publication(row)
+        if row.kind in LISTS:
+            column, _target, name = LISTS[row.kind]
+            row.lists[name] = list(dict.fromkeys(_split(row.values.get(column, ""))))
+        if row.kind == "persons" and not self.names_from_sheet:
+            row.names = _split(row.values.get("other_names", ""))
+        if row.kind in LABELLED and self.sources is not None:
+            row.citations, faults = self.sources.parse(row.values.get("sources", ""))
+            for fault in faults:
+                row.refuse(f"sources: {fault}")
+
+    def _publication(self, row: Checked) -> None:
         published = row.fields.get("publication") == m.Publication.PUBLISHED
         was_published = (
-            action == "update"
+            row.action == "update"
             and self.existing[row.kind][row.public_id].publication == m.Publication.PUBLISHED
         )
         if (published or was_published) and not self.may_publish:
             row.refuse(_("Publishing, and editing a published record, is for publishers."))
-        if row.kind == "persons":
-            row.names = _split(row.values.get("other_names", ""))
-            for slug in _split(row.values.get("roles", "")):
-                if slug in self.roles:
-                    row.roles.append(self.roles[slug])
-                else:
-                    row.refuse(_("roles: %(slug)r is not a role of the register.") % {"slug": slug})
-        row.citations, faults = self.sources.parse(row.values.get("sources", ""))
-        for fault in faults:
-            row.refuse(f"sources: {fault}")
 
     # References: to rows of the file, or to records of the register
 
     def _references(self, row: Checked) -> None:
-        for column, target, name in REFERENCES[row.kind]:
-            value = row.values.get(column, "").strip()
+        for ref in REFERENCES[row.kind]:
+            if ref.column not in row.values:
+                continue  # an optional column the file does not have: left as it is
+            value = row.values[ref.column].strip()
             if not value:
-                if column == "person_id":
+                if ref.required:
                     row.refuse(
-                        _("person_id: every %(kind)s row needs its person.") % {"kind": row.kind}
+                        _("%(column)s: every %(kind)s row needs one.")
+                        % {"column": ref.column, "kind": row.kind}
                     )
                 continue
-            row.refs[name] = value
-            if target == "place":
-                kind = self.places.get(value, (None, None))[1]
-                if kind is None:
-                    row.refuse(self._missing(column, value))
-                elif name == "facility" and kind != m.Place.Kind.FACILITY:
-                    row.refuse(_("facility_id: %(id)s is not a facility.") % {"id": value})
-                elif name == "citizenship" and kind != m.Place.Kind.COUNTRY:
-                    row.refuse(_("citizenship_id: %(id)s is not a country.") % {"id": value})
-            elif target == "organisation":
-                if value not in self.organisations:
-                    row.refuse(self._missing(column, value))
-            elif target == "persons" and value in self.retired:
-                row.refuse(
-                    _("person_id: %(id)s was purged or merged into another person.") % {"id": value}
-                )
-            elif value not in self.in_file[target] and value not in self.existing[target]:
-                row.refuse(self._missing(column, value))
-            elif (
-                target != "persons"
-                and self._person_of(target, value) != row.values.get("person_id", "").strip()
+            row.refs[ref.field] = (ref.target, value)
+            self._reference(row, ref.column, ref.target, value)
+            if ref.place_kind and self._place_kind(value) not in ("", ref.place_kind):
+                wrong = {
+                    m.Place.Kind.FACILITY: _("%(column)s: %(id)s is not a facility."),
+                    m.Place.Kind.COUNTRY: _("%(column)s: %(id)s is not a country."),
+                }[ref.place_kind]
+                row.refuse(wrong % {"column": ref.column, "id": value})
+            person = row.values.get("person_id", "").strip()
+            if (
+                ref.same_person
+                and self._known(ref.target, value)
+                and self._owner(ref.target, value) != person
             ):
                 row.refuse(
                     _("%(column)s: %(id)s belongs to another person.")
-                    % {"column": column, "id": value}
+                    % {"column": ref.column, "id": value}
                 )
-        if row.action == "update" and row.kind != "persons":
-            person = self.existing[row.kind][row.public_id].person
+        if row.kind in LISTS:
+            column, target, name = LISTS[row.kind]
+            for value in row.lists[name]:
+                self._reference(row, column, target, value)
+        if row.kind == "citations":
+            self._cited(row)
+        if row.kind == "relationships":
+            person, other = row.refs.get("person"), row.refs.get("other")
+            if person and person == other:
+                row.refuse(_("A relationship links two different persons."))
+        if row.kind == "interventions" and not (row.refs.get("person") or row.refs.get("incident")):
+            row.refuse(_("An intervention concerns a person or an incident."))
+        merged_into = row.values.get("merged_into_id", "").strip()
+        if row.kind == "persons" and row.action == "update" and merged_into:
+            row.refuse(
+                _(
+                    "merged_into_id: an import does not merge persons; merge them in the staff "
+                    "workspace."
+                )
+            )
+        if row.action == "update" and row.kind in PERSON_FACTS:
+            person = self.existing[row.kind][row.public_id].owner
             if person != row.values.get("person_id", "").strip():
                 row.refuse(
                     _(
@@ -377,10 +537,54 @@ class Checker:
                     % {"id": row.public_id, "person": person}
                 )
 
-    def _person_of(self, kind: str, public_id: str) -> str:
+    def _reference(self, row: Checked, column: str, target: str, value: str) -> None:
+        if target == "persons" and value in self.retired:
+            row.refuse(
+                _("%(column)s: %(id)s was purged or merged into another person.")
+                % {"column": column, "id": value}
+            )
+        elif not self._known(target, value):
+            row.refuse(self._missing(column, value))
+
+    def _cited(self, row: Checked) -> None:
+        kind = row.values.get("cites", "").strip()
+        value = row.values.get("cites_id", "").strip()
+        if kind not in CITED_FIELDS:
+            row.refuse(
+                _("cites: %(value)r is not one of: %(allowed)s.")
+                % {"value": kind, "allowed": ", ".join(CITED_FIELDS)}
+            )
+            return
+        if not value:
+            row.refuse(_("cites_id: every citation backs a record."))
+            return
+        row.refs[CITED_FIELDS[kind]] = (kind, value)
+        self._reference(row, "cites_id", kind, value)
+        if row.action == "update":
+            before = self.existing["citations"][row.public_id].owner
+            if before != f"{kind} {value}":
+                row.refuse(
+                    _(
+                        "cites: %(id)s backs %(before)s in the register; an import does not move "
+                        "a citation to another record."
+                    )
+                    % {"id": row.public_id, "before": before}
+                )
+
+    def _known(self, kind: str, public_id: str) -> bool:
+        return public_id in self.in_file[kind] or public_id in self.existing[kind]
+
+    def _owner(self, kind: str, public_id: str) -> str:
         if public_id in self.in_file[kind]:
             return self.in_file[kind][public_id].values.get("person_id", "").strip()
-        return self.existing[kind][public_id].person
+        return self.existing[kind][public_id].owner
+
+    def _place_kind(self, public_id: str) -> str:
+        if public_id in self.in_file["places"]:
+            return self.in_file["places"][public_id].values.get("kind", "").strip()
+        if public_id in self.existing["places"]:
+            return self.existing["places"][public_id].place_kind
+        return ""  # refused as missing already
 
     @staticmethod
     def _missing(column: str, value: str) -> str:
@@ -388,6 +592,53 @@ class Checker:
             "column": column,
             "id": value,
         }
+
+    # A record within itself: a place in itself, a person merged into themselves
+
+    def _cycles(self) -> None:
+        for kind, refs in REFERENCES.items():
+            for ref in refs:
+                if ref.target != kind:
+                    continue
+                for row in self.rows:
+                    if row.kind != kind or ref.field not in row.refs:
+                        continue
+                    seen = {row.public_id}
+                    step = row.refs[ref.field][1]
+                    while step in self.in_file[kind] and step not in seen:
+                        seen.add(step)
+                        step = self.in_file[kind][step].refs.get(ref.field, ("", ""))[1]
+                    if step == row.public_id:
+                        row.refuse(
+                            _("%(column)s: %(id)s would be within itself.")
+                            % {"column": ref.column, "id": row.public_id}
+                        )
+
+    # A person's names: the same name of the same kind once
+
+    def _unique_names(self, rows: list[Checked]) -> None:
+        seen: dict[tuple[str, str, str], Checked] = {}
+        persons = set()
+        for row in rows:
+            if "person" not in row.refs:
+                continue
+            key = (row.refs["person"][1], row.fields.get("name", ""), row.fields.get("kind", ""))
+            persons.add(key[0])
+            if key in seen:
+                row.refuse(
+                    _("This person already has this name (line %(line)d).")
+                    % {"line": seen[key].line}
+                )
+            seen[key] = row
+        in_file = self.in_file["names"]
+        for chunk in _chunks(persons & set(self.existing["persons"])):
+            names = m.PersonName.objects.filter(person__public_id__in=chunk).values_list(
+                "person__public_id", "name", "kind", "public_id"
+            )
+            for person, name, kind, public_id in names:
+                row = seen.get((person, name, kind))
+                if row is not None and row.public_id != public_id and public_id not in in_file:
+                    row.refuse(_("This person already has this name (%(id)s).") % {"id": public_id})
 
     # Possible duplicates: the register's persons with the same normalised name and birth year
 
@@ -398,11 +649,10 @@ class Checker:
                 if key := normalise_name(text):
                     keyed[key].append(row)
         found = defaultdict(dict)
-        keys = sorted(keyed)
-        for i in range(0, len(keys), CHUNK):
+        for chunk in _chunks(keyed):
             hits = SearchKey.objects.filter(
                 kind=SearchKey.Kind.PERSON,
-                key__in=keys[i : i + CHUNK],
+                key__in=chunk,
                 field__in=[SearchKey.Field.DISPLAY_NAME, SearchKey.Field.NAME],
                 person__merged_into__isnull=True,
             ).values_list("key", "person__public_id", "person__display_name", "person__birth_year")
@@ -425,8 +675,12 @@ def _split(text: str) -> list[str]:
 
 
 def _convert(f: models.Field, text: str) -> Any:
-    text = text if isinstance(f, models.TextField) else text.strip()
+    """A cell as the field's value. Text is taken as written (a leading tab or space is data);
+    typed values may carry stray spaces."""
     kind = f.get_internal_type()
+    if kind in ("CharField", "TextField", "URLField", "SlugField") and not f.choices:
+        return text
+    text = text.strip()
     if kind == "BooleanField":
         lowered = text.lower()
         if lowered in ("true", "1", "yes"):
@@ -452,6 +706,13 @@ def _convert(f: models.Field, text: str) -> Any:
             return int(text)
         except ValueError:
             raise ValidationError(_("%(value)r is not a whole number.") % {"value": text}) from None
+    if kind == "DecimalField":
+        if not text:
+            return None
+        try:
+            return decimal.Decimal(text)
+        except decimal.InvalidOperation:
+            raise ValidationError(_("%(value)r is not a number.") % {"value": text}) from None
     if f.choices and text and text not in _choices(f):
         raise ValidationError(
             _("%(value)r is not one of: %(allowed)s.")
@@ -488,8 +749,14 @@ def _rules(kind: str, fields: dict[str, Any]) -> list[str]:
                 % {"on": on, "p": precision}
             )
     started, ended = fields.get("started_on"), fields.get("ended_on")
-    if kind == "detentions" and started and ended and ended < started:
-        faults.append(_("A detention cannot end before it starts."))
+    if started and ended and ended < started:
+        faults.append(
+            {
+                "detentions": _("A detention cannot end before it starts."),
+                "affiliations": _("An affiliation cannot end before it starts."),
+                "incidents": _("An incident cannot end before it starts."),
+            }[kind]
+        )
     if kind == "charges":
         if not fields.get("legal_basis") and not fields.get("wording"):
             faults.append(_("A charge needs its legal basis or its wording."))
@@ -498,6 +765,12 @@ def _rules(kind: str, fields: dict[str, Any]) -> list[str]:
     as_reported = fields.get("date_kind") == DateKind.AS_REPORTED
     if kind == "timeline" and as_reported and fields.get("occurred_on") is None:
         faults.append(_("An entry dated as reported needs the report's date."))
+    if kind == "places":
+        latitude, longitude = fields.get("latitude"), fields.get("longitude")
+        if latitude is not None and not -90 <= latitude <= 90:
+            faults.append(_("Latitude must be between -90 and 90."))
+        if longitude is not None and not -180 <= longitude <= 180:
+            faults.append(_("Longitude must be between -180 and 180."))
     if kind == "persons":
         year = fields.get("birth_year")
         if year is not None and not 1900 <= year <= 2100:
@@ -520,7 +793,7 @@ def check_rows(user, rows: list[Checked], decisions=None) -> Checker:
     looked up, for the apply job."""
     for row in rows:
         row.messages, row.duplicates, row.fields, row.refs = [], [], {}, {}
-        row.names, row.roles, row.citations, row.existing_pk = [], [], [], None
+        row.lists, row.names, row.citations, row.existing_pk = {}, [], [], None
     checker = Checker(user, rows)
     checker.check(decisions)
     return checker

@@ -24,8 +24,10 @@ class UploadForm(forms.Form):
     files = MultipleFileField(
         label=gettext_lazy("Files"),
         help_text=gettext_lazy(
-            "CSV files as the staff exports write them (persons, detentions, charges, timeline), "
-            "or one XLSX workbook with a sheet per kind."
+            "CSV files as the staff exports write them, one per kind (the whole register: roles, "
+            "places, organisations, sources, persons, names, relationships, affiliations, "
+            "incidents, figures, involvements, detentions, charges, timeline, interventions, "
+            "citations), or XLSX workbooks with a sheet per kind."
         ),
     )
 

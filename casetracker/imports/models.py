@@ -80,7 +80,7 @@ class ImportRow(models.Model):
         REFUSE = "refuse", _("refuse")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
-    kind = models.CharField(_("kind"), max_length=10)  # an importable export kind: "persons", …
+    kind = models.CharField(_("kind"), max_length=16)  # an importable export kind: "persons", …
     order = models.PositiveSmallIntegerField()  # the kind's place in the apply order
     line = models.PositiveIntegerField(_("line"))  # as a spreadsheet numbers it (header is 1)
     sheet = models.CharField(_("file or sheet"), max_length=255)

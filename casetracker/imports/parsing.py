@@ -1,8 +1,9 @@
-"""Reading uploads: CSV files (one per kind) or an XLSX workbook (one sheet per kind).
+"""Reading uploads: CSV files (one per kind) or XLSX workbooks (one sheet per kind).
 
 The column contract is the staff exports' field lists (`casetracker.exports.fields.KINDS` with
-`staff=True`): a file must carry exactly those columns, in any order. Cells come back as the text
-the export wrote, formula escaping undone with `unescape_formula`.
+`staff=True`): a file must carry exactly those columns, in any order, except the few columns
+added to a kind after its first release (`OPTIONAL`), which older exports lack. Cells come back
+as the text the export wrote, formula escaping undone with `unescape_formula`.
 """
 
 import csv
@@ -19,7 +20,30 @@ from openpyxl.utils.exceptions import InvalidFileException
 from casetracker.exports.fields import KINDS, column_names, unescape_formula
 
 # What can be imported, in the order rows are applied (targets before what points at them).
-IMPORTABLE = ("persons", "detentions", "charges", "timeline")
+IMPORTABLE = (
+    "roles",
+    "places",
+    "organisations",
+    "sources",
+    "persons",
+    "names",
+    "relationships",
+    "affiliations",
+    "incidents",
+    "figures",
+    "involvements",
+    "detentions",
+    "charges",
+    "timeline",
+    "interventions",
+    "citations",
+)
+# Columns added to a kind's export after files of it were written: a file may lack them, and
+# then they are left as they are (or take their default on a new record).
+OPTIONAL = {
+    "persons": {"merged_into_id"},
+    "timeline": {"is_demo"},
+}
 
 
 class FileRefused(Exception):
@@ -163,7 +187,15 @@ def _kind(name: str, hint: str, header: list[str]) -> str:
     if named:
         kind = named[0]
     else:
-        kind = max(IMPORTABLE, key=lambda k: len(given & set(expected_columns(k))))
+        # The kind whose columns the header matches best: most shared, fewest strange.
+        kind = max(
+            IMPORTABLE,
+            key=lambda k: (
+                len(given & set(expected_columns(k)))
+                - len(given - set(expected_columns(k)))
+                - len(set(expected_columns(k)) - given)
+            ),
+        )
         if not given & set(expected_columns(kind)):
             raise FileRefused(
                 [
@@ -172,7 +204,7 @@ def _kind(name: str, hint: str, header: list[str]) -> str:
                 ]
             )
     expected = expected_columns(kind)
-    missing = [c for c in expected if c not in given]
+    missing = [c for c in expected if c not in given and c not in OPTIONAL.get(kind, ())]
     unknown = [c for c in header if c not in expected]
     problems = []
     if missing:
