@@ -1,8 +1,14 @@
-"""The database side of search keys: a trigram index on PostgreSQL, an FTS5 table on SQLite.
+"""The database side of search keys: indexes and a word vocabulary on PostgreSQL, FTS5 on SQLite.
 
-Kept out of `SearchKey.Meta.indexes` because a GinIndex breaks SQLite migrations; migration 0002
-calls `install()` on the database it runs on, and `rebuild_search_keys` calls it again (so a
-SQLite upgraded to one with the trigram tokenizer gets it).
+Kept out of `SearchKey.Meta.indexes` because a GinIndex breaks SQLite migrations; migrations
+0002–0004 call `install()` on the database they run on, and `rebuild_search_keys` calls it again
+(so a SQLite upgraded to one with the trigram tokenizer gets it).
+
+PostgreSQL (casetracker.search.engine, `candidate_steps`):
+- a GIN index on each key's words (`string_to_array(key, ' ')`), for keys holding given words;
+- the vocabulary `search_searchword`, every word of every key, with a GIN trigram index, where a
+  misspelt or half-typed query word is looked up; statement-level triggers on search keys add the
+  words of every inserted or updated key (COPY included), so no writer has to remember it.
 """
 
 import functools
@@ -10,12 +16,66 @@ import sqlite3
 
 TABLE = "search_searchkey"
 FTS_TABLE = "search_searchkey_fts"
-# PostgreSQL: the `trigram_word_similar` candidate lookup of casetracker.search.engine.
-GIN_INDEX = "searchkey_key_trgm"
-# PostgreSQL: the exact-word candidate lookup of casetracker.search.engine (`_exact_words`), which
-# answers a common name from one posting list instead of every key trigram-similar to it.
+VOCABULARY = "search_searchword"
+# PostgreSQL: keys holding given words (`engine.candidate_steps`, both steps).
 WORDS_INDEX = "searchkey_key_words"
 WORDS_SQL = "string_to_array(key, ' ')"
+# PostgreSQL: query words looked up in the vocabulary by trigram similarity or prefix.
+VOCABULARY_INDEX = "searchword_word_trgm"
+# Dropped by migration 0004: the trigram index on whole keys, which near misses used before the
+# vocabulary (at 1M persons it read tens of thousands of keys for a common name).
+OLD_KEY_TRIGRAM_INDEX = "searchkey_key_trgm"
+
+_VOCABULARY_FUNCTION = """
+CREATE OR REPLACE FUNCTION search_words_of_new_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_searchword (word)
+    SELECT DISTINCT word FROM new_keys, unnest(string_to_array(new_keys.key, ' ')) AS word
+    WHERE word <> ''
+    ON CONFLICT (word) DO NOTHING;
+    RETURN NULL;
+END
+$$
+"""
+_TRIGGERS = {
+    "searchkey_words_on_insert": "AFTER INSERT",
+    "searchkey_words_on_update": "AFTER UPDATE",
+}
+
+
+def _exists(cursor, catalogue: str, column: str, name: str) -> bool:
+    cursor.execute(f"SELECT 1 FROM {catalogue} WHERE {column} = %s", [name])  # noqa: S608
+    return cursor.fetchone() is not None
+
+
+def _install_postgresql(cursor) -> None:
+    # Only what is missing: CREATE INDEX or TRIGGER, even IF NOT EXISTS, fails in a transaction
+    # that has written to the table (pending foreign-key trigger events).
+    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    if not _exists(cursor, "pg_indexes", "indexname", WORDS_INDEX):
+        cursor.execute(f"CREATE INDEX {WORDS_INDEX} ON {TABLE} USING gin (({WORDS_SQL}))")
+    cursor.execute("SELECT to_regclass(%s)", [VOCABULARY])
+    if cursor.fetchone()[0] is None:
+        return  # migrations 0002 and 0003, before 0004 creates the vocabulary
+    if not _exists(cursor, "pg_indexes", "indexname", VOCABULARY_INDEX):
+        cursor.execute(
+            f"CREATE INDEX {VOCABULARY_INDEX} ON {VOCABULARY} USING gin (word gin_trgm_ops)"
+        )
+    missing = [t for t in _TRIGGERS if not _exists(cursor, "pg_trigger", "tgname", t)]
+    if missing:
+        cursor.execute(_VOCABULARY_FUNCTION)
+        for trigger in missing:
+            cursor.execute(
+                f"CREATE TRIGGER {trigger} {_TRIGGERS[trigger]} ON {TABLE} "
+                "REFERENCING NEW TABLE AS new_keys FOR EACH STATEMENT "
+                "EXECUTE FUNCTION search_words_of_new_keys()"
+            )
+        # The words of the keys written before the triggers existed.
+        cursor.execute(
+            "INSERT INTO search_searchword (word) SELECT DISTINCT word FROM search_searchkey, "
+            "unnest(string_to_array(key, ' ')) AS word WHERE word <> '' "
+            "ON CONFLICT (word) DO NOTHING"
+        )
 
 
 @functools.cache
@@ -57,47 +117,18 @@ def _sqlite_statements() -> list[str]:
 
 
 def install(connection) -> None:
-    """Create the key index for this database; safe to run again."""
+    """Create the key indexes for this database; safe to run again."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Only what is missing: CREATE INDEX, even IF NOT EXISTS, fails in a transaction
-            # that has written to the table (pending foreign-key trigger events).
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [GIN_INDEX])
-            if cursor.fetchone() is None:
-                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                cursor.execute(f"CREATE INDEX {GIN_INDEX} ON {TABLE} USING gin (key gin_trgm_ops)")
-                _price_word_similarity(connection)
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [WORDS_INDEX])
-            if cursor.fetchone() is None:
-                cursor.execute(f"CREATE INDEX {WORDS_INDEX} ON {TABLE} USING gin (({WORDS_SQL}))")
+            _install_postgresql(cursor)
         elif connection.vendor == "sqlite":
             for statement in _sqlite_statements():
                 cursor.execute(statement)
 
 
-def _price_word_similarity(connection) -> None:
-    """Tell the planner what `%>` costs per row, so it uses the GIN index, not a scan.
-
-    pg_trgm declares its operator functions at the default cost of 1, so on tens of thousands of
-    keys the planner prefers a sequential scan that computes word similarity for every row
-    (measured: 180 ms for 20,000 keys, against about 1 ms through the index). Needs to own the
-    extension's functions (the role that created it); where it does not, the index is still
-    used on large tables and this is skipped.
-    """
-    from django.db import DatabaseError, transaction
-
-    try:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("ALTER FUNCTION word_similarity_commutator_op(text, text) COST 100")
-            cursor.execute("ALTER FUNCTION word_similarity_op(text, text) COST 100")
-    except DatabaseError:
-        pass
-
-
 def uninstall(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
             cursor.execute(f"DROP INDEX IF EXISTS {WORDS_INDEX}")
         elif connection.vendor == "sqlite":
             for statement in _sqlite_statements()[:4]:

@@ -5,9 +5,9 @@ duplicate check; `rank()` when only ids are needed. Two steps:
 
 1. Candidates from the database, through an index, at most CANDIDATE_LIMIT: on PostgreSQL, keys
    holding every query word as a whole word (a GIN index on the key's words), then, when those
-   are too few, near misses: keys `trigram_word_similar` to every query word or `trigram_similar`
-   to the whole query (pg_trgm's `%>` and `%` on the GIN trigram index, so one wrong letter
-   still finds the name), read at most FUZZY_SCAN at a time; on SQLite, keys containing every
+   are too few, near misses: each query word looked up in the vocabulary of key words by trigram
+   similarity or prefix (so one wrong letter or a half-typed name still finds the name), and the
+   keys holding one of those words for every query word; on SQLite, keys containing every
    query word of three letters or more (FTS5 trigram MATCH), or starting with every word (FTS5
    token prefixes where the trigram tokenizer is missing, a LIKE scan for queries of only one-
    or two-letter words).
@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models
-from django.db.models import F, Func, Prefetch, Q
+from django.db.models import Func, Prefetch, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
 
 from casetracker.cases.models import (
     Detention,
@@ -207,8 +205,9 @@ def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None)
     thousands of keys share costs no more than a rare one:
     1. keys holding every query word as a whole word (the exact-word GIN index), shortest first;
        when these fill the limit, no near miss could rank above them and the search stops;
-    2. near misses through the trigram GIN index (`_similar`), at most FUZZY_SCAN of them read,
-       the most similar first.
+    2. near misses: each query word looked up in the vocabulary of key words (`similar_words`,
+       trigram similarity or prefix), then keys holding, for every query word, one of its
+       similar words, through the same exact-word index.
     """
     if connection.vendor != "postgresql":
         keys = _keys(public=public, kinds=kinds)
@@ -227,8 +226,6 @@ def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None)
 
 
 CANDIDATE_COLUMNS = ("kind", "field", "person_id", "place_id", "incident_id", "text", "key")
-# Near misses read at most this many keys similar to the query before the most similar are kept.
-FUZZY_SCAN = 5000
 
 
 def _keys(*, public: bool, kinds: Sequence[str] | None):
@@ -242,43 +239,43 @@ def _keys(*, public: bool, kinds: Sequence[str] | None):
 
 def candidate_steps(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
     """The queries of `_candidates`' steps on PostgreSQL, in order (built lazily): each yields
-    (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT. The benchmarks time and explain
-    them as the search's bare SQL."""
-    keys = _keys(public=public, kinds=kinds)
-    yield (
-        keys.annotate(words=KeyWords("key"))
-        .filter(words__contains=list(dict.fromkeys(qwords)))
-        .annotate(n_words=Func(F("words"), 1, function="array_length"), n_chars=Length("key"))
-        .order_by("n_words", "n_chars", "id")
-        .values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
-    )
-    yield _similar(keys, qwords)
+    (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT, in no particular order (the ranking
+    orders them). The benchmarks time and explain them as the search's bare SQL."""
+    keys = _keys(public=public, kinds=kinds).annotate(words=KeyWords("key"))
+    yield keys.filter(words__contains=list(dict.fromkeys(qwords))).values_list(
+        "id", *CANDIDATE_COLUMNS
+    )[:CANDIDATE_LIMIT]
+    expansions = similar_words(qwords)
+    if all(expansions.values()):
+        near = keys
+        for found in expansions.values():
+            near = near.filter(words__overlap=found)
+        yield near.values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
 
 
-def _similar(keys, qwords: list[str]):
-    """Near misses, the most similar first.
+# Words of the vocabulary offered for one query word: enough for every spelling of a name.
+WORD_EXPANSIONS = 40
 
-    One `%>` per word, all of them: "kas tok" finds "Kassym-Jomart Tokayev" although the whole
-    query is not word-similar to the whole key (one-letter words only narrow the ranking). Or,
-    for two words or more, the whole query `%` similar to the whole key (pg_trgm compares word
-    trigrams in any order), so a typo in each word ("Mendygazeiv Bekizan") or a word the key
-    lacks still finds the name.
-    """
+
+def similar_words(qwords: list[str]) -> dict[str, list[str]]:
+    """For each query word of two letters or more (else the first word), the vocabulary's words
+    it may be: those it begins (a half-typed name), then those trigram-similar to it (pg_trgm's
+    `%`, similarity >= 0.3: one or two wrong letters), the most similar first. One query."""
     probes = list(dict.fromkeys(w for w in qwords if len(w) >= 2)) or qwords[:1]
-    condition = Q()
-    for word in probes:
-        condition &= Q(key__trigram_word_similar=word)
-    if len(qwords) >= 2:
-        condition |= Q(key__trigram_similar=" ".join(qwords))
-    # The bound: a plain LIMIT inside, so the index scan stops after FUZZY_SCAN keys instead
-    # of fetching and sorting every key similar to a common name.
-    scanned = keys.filter(condition).values("id")[:FUZZY_SCAN]
-    return (
-        SearchKey.objects.filter(id__in=scanned)
-        .annotate(similarity=TrigramWordSimilarity(" ".join(qwords), "key"))
-        .order_by("-similarity", "id")
-        .values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
+    sql = (
+        "SELECT q.word, v.word FROM unnest(%s::text[]) AS q(word) CROSS JOIN LATERAL ("
+        "  SELECT w.word FROM search_searchword w"
+        "  WHERE w.word %% q.word OR w.word LIKE q.word || '%%'"
+        "  ORDER BY w.word LIKE q.word || '%%' DESC, similarity(w.word, q.word) DESC, w.word"
+        "  LIMIT %s"
+        ") AS v"
     )
+    found: dict[str, list[str]] = {word: [] for word in probes}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [probes, WORD_EXPANSIONS])
+        for query_word, word in cursor.fetchall():
+            found[query_word].append(word)
+    return found
 
 
 class KeyWords(Func):

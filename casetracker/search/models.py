@@ -90,3 +90,23 @@ class SearchKey(models.Model):
         return {"person": self.person_id, "place": self.place_id, "incident": self.incident_id}[
             self.kind
         ]
+
+
+class SearchWord(models.Model):
+    """Every word of any search key: the vocabulary near misses are looked up in (PostgreSQL).
+
+    A name shared by ten thousand people is one word here, so a misspelt or half-typed query word
+    is matched against a few thousand words, not millions of keys; the keys holding the words
+    found are then read through the exact-word index. Filled and kept in step by database
+    triggers on search keys (casetracker.search.backends); a word whose keys are gone stays and
+    merely finds nothing. SQLite searches its FTS5 table instead and leaves this table empty.
+    """
+
+    word = models.TextField(_("word"), unique=True)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
