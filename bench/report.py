@@ -183,7 +183,8 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         "Command: `/usr/bin/time -v python bench/export_probe.py export|python|copy` (each in its "
         "own process; peak memory = maximum resident set size). `export`: the site's stream "
         "(`open_stream('persons', 'csv')`, the COPY path on PostgreSQL); `python`: the same "
-        "export through the Python row generator; `copy`: the baseline, "
+        "export through the Python row generator (below 500k persons only); `copy`: the "
+        "baseline, "
         "`COPY (same SELECT) TO STDOUT WITH CSV`. First byte over HTTP: "
         "`GET /export/persons.csv` through gunicorn.",
         "",
@@ -196,6 +197,8 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         if not e:
             continue
         for mode in ("export", "python", "copy"):
+            if mode not in e:
+                continue
             r = e[mode]
             lines.append(
                 f"| {human(size)} | {mode} | {r['rows']} | {r['seconds']} | {r['rows_per_s']} | "

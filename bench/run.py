@@ -359,7 +359,11 @@ def main() -> None:
         (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
         for size in [int(s) for s in args.only.split()] or sizes:
             result = measure(size, args.soak_minutes, size == sizes[-1], args.parts)
-            (RESULTS / f"{label(size)}.json").write_text(json.dumps(result, indent=1))
+            path = RESULTS / f"{label(size)}.json"
+            if args.parts != ALL_PARTS and path.exists():
+                # A subset of the parts: keep the other parts' earlier figures.
+                result = {**json.loads(path.read_text()), **result}
+            path.write_text(json.dumps(result, indent=1))
         if "import" in args.parts:
             log("import of 100,000 rows (bench_import)")
             (RESULTS / "import.json").write_text(json.dumps(measure_import(), indent=1))
