@@ -80,9 +80,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     lines += [
         "Command: `bench/measure.py --parts search` (15 mixed queries: Latin, Cyrillic, reversed, "
         "typos, prefixes; each query 5 times; 1 connection, keep-alive, through gunicorn). "
-        "Bare SQL: the engine's candidate queries (`casetracker.search.engine._candidates`: "
-        "exact words, then near misses when fewer than 500 keys match exactly) run in the "
-        "measuring process, without ranking or rendering.",
+        "Bare SQL: every statement the search page runs for the query (the engine's candidate "
+        "steps and the page's records; captured once with Django's test client), replayed on a "
+        "cursor in the measuring process with nothing around it. Added = HTTP minus that: "
+        "ranking, model instances, template, middleware and HTTP.",
         "",
         "| size | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | added p50 (median over queries) |",
         "|---|---|---|---|---|---|",
@@ -339,9 +340,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     lines += ["", "## Person pages under load (wrk)", ""]
     lines += [
         "Command: `wrk -t2 -c16 -d30s --latency` on loopback; person pages: a wrk script "
-        "cycling over 300 public person pages, which after their first request are served from "
-        "the shared cache until the next write (casetracker.public.pagecache; the rendered "
-        "times are in the table above); baseline: `/bench/bare/`, a fixed 1 KB page through "
+        "cycling over 300 public person pages, each requested once before the run, so that "
+        "they are served from the shared cache, as they are until the next write "
+        "(casetracker.public.pagecache; their rendering is timed under Public pages); "
+        "baseline: `/bench/bare/`, a fixed 1 KB page through "
         "the same middleware and gunicorn settings (bench/urls.py).",
         "",
         "| size | URL | requests/s | p50 | p99 | errors | requests |",

@@ -319,10 +319,15 @@ def rank(query: str, *, public: bool, kinds: Sequence[str] | None = None) -> lis
     if not qwords:
         return []
     best: dict[tuple[str, int], Hit] = {}
+    # Many candidates share a key: one person's Latin and Cyrillic names normalise alike, and a
+    # common full name is many persons'. Each distinct key is scored once.
+    scored: dict[tuple[str, str], tuple | None] = {}
     for kind, key_field, person_id, place_id, incident_id, text, key in _candidates(
         qwords, public=public, kinds=kinds
     ):
-        found = score(qwords, key, key_field)
+        found = scored.get((key, key_field), False)
+        if found is False:
+            found = scored[(key, key_field)] = score(qwords, key, key_field)
         if found is None:
             continue
         if connection.vendor != "postgresql" and found[0] % NOTES_PENALTY == Tier.FUZZY:
