@@ -32,8 +32,10 @@ logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 500  # rows written (and progress reported) at a time
 STAGE_BATCH = 2000  # staged rows per INSERT
-# Kinds whose rows change a person's status (its timeline, and what the timeline drives).
-TIMELINE_KINDS = {"detentions", "charges", "timeline"}
+# Kinds whose rows change what `recompute_status` derives for their person: the status (the
+# timeline and what it drives), and the public figures that follow it (involvements count there,
+# and bulk inserts send no signal).
+TOUCHES_PERSON = {"detentions", "charges", "timeline", "involvements"}
 MAX_MESSAGES = 20  # problems listed on a failed import; the preview shows every row
 
 
@@ -289,7 +291,7 @@ class Writer:
                     )
                     for name in dict.fromkeys(row.names)
                 ]
-            elif kind in TIMELINE_KINDS:
+            elif kind in TOUCHES_PERSON:
                 self.persons_touched.add(obj.person_id)
             for name, values in row.lists.items():
                 if values:
@@ -352,7 +354,7 @@ class Writer:
         if row.kind == "persons":
             self.persons_touched.add(obj.pk)
             self._names(obj, row)
-        elif row.kind in TIMELINE_KINDS:
+        elif row.kind in TOUCHES_PERSON:
             self.persons_touched.add(obj.person_id)
         if not same_as:
             # Lists are set to exactly the file's; the register's person keeps their roles.
