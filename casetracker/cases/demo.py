@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
+from casetracker.public import tallies
 from casetracker.search.models import SearchKey
 from casetracker.search.normalise import normalise_name
 
@@ -844,6 +845,8 @@ def generate(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The rows went in around every signal: the precomputed figures are rebuilt set-wise.
+    tallies.rebuild(using=using)
     return {model._meta.label: next_id - 1 for model, next_id in generator.ids.next.items()}
 
 
@@ -901,4 +904,5 @@ def remove(using: str = "default") -> dict[str, int]:
         counts["places"] = 0
         for kind in (m.Place.Kind.FACILITY, m.Place.Kind.CITY, m.Place.Kind.COUNTRY):
             counts["places"] += _purge(places.filter(kind=kind), doomed)
+        tallies.rebuild(using=using)
     return counts

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from casetracker.public.tallies import refresh_persons
+
 from .dates import DateKind, contains
 from .models import Person, Publication, StatusEntry
 
@@ -47,6 +49,7 @@ def recompute_status(person: Person) -> Person:
     """Reorder the person's timeline and store their current status, staff and public.
 
     Writes only derived columns, with `update_fields`, so no history entry and no version change.
+    The precomputed public figures follow in the same transaction (casetracker.public.tallies).
     """
     entries = order_entries(StatusEntry.objects.filter(person=person))
     changed = []
@@ -71,6 +74,7 @@ def recompute_status(person: Person) -> Person:
         latest_public_entry=latest_public,
         public_status=person.public_status,
     )
+    refresh_persons([person.pk])
     return person
 
 

@@ -6,3 +6,6 @@ class PublicConfig(AppConfig):
     name = "casetracker.public"
     label = "public"
     verbose_name = _("Public site")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (registers the receivers that keep the figures right)

@@ -6,6 +6,11 @@ include "as reported" entries; events over time use only entries dated by the ev
 ("began") and show "as reported" entries apart. Persons are counted by status and involvements,
 never by a role tag.
 
+The page reads the precomputed ledger (`read_figures`: one query, plus one to name the places
+and two for the sources' figures), kept right by every write (casetracker.public.tallies).
+`compute_figures` computes the same from the register directly: it states the rules in the ORM,
+and the tests hold the two equal.
+
 Everything here returns plain values (slugs, ids, numbers), so the default figures can be cached
 and labelled in the reader's language at render time.
 """
@@ -13,11 +18,13 @@ and labelled in the reader's language at render time.
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from casetracker.cases import models as m
 from casetracker.cases.dates import DateKind, DatePrecision
+
+from .models import FigureCode, Tally
 
 FIGURES_KEY = "public:figures:v1"
 FIGURES_TIMEOUT = 300
@@ -105,11 +112,13 @@ def persons_by_place(as_of: datetime.date | None) -> list[dict]:
     persons_at: dict[int, set[int]] = {}
     for place_id, person_id in [*held, *involved]:
         persons_at.setdefault(place_id, set()).add(person_id)
-    named = places.filter(pk__in=persons_at).values("pk", "public_id", "name")
-    rows = [
-        {"public_id": p["public_id"], "name": p["name"], "n": len(persons_at[p["pk"]])}
-        for p in named
-    ]
+    return _named_places({pk: len(persons) for pk, persons in persons_at.items()})
+
+
+def _named_places(counts: dict[int, int]) -> list[dict]:
+    """The public places among these, with their counts, most persons first."""
+    named = m.Place.objects.public().filter(pk__in=counts).values("pk", "public_id", "name")
+    rows = [{"public_id": p["public_id"], "name": p["name"], "n": counts[p["pk"]]} for p in named]
     return sorted(rows, key=lambda r: (-r["n"], r["name"]))
 
 
@@ -191,6 +200,7 @@ def source_figures(as_of: datetime.date | None) -> list[dict]:
 
 
 def compute_figures(as_of: datetime.date | None = None) -> dict:
+    """The figures computed from the register directly: what `read_figures` must equal."""
     return {
         "by_status": persons_by_status(as_of),
         "by_role": persons_by_role(as_of),
@@ -200,8 +210,40 @@ def compute_figures(as_of: datetime.date | None = None) -> dict:
     }
 
 
-def figures(as_of: datetime.date | None = None) -> dict:
-    """The figures now (cached, like the home counts) or as of a past date (computed)."""
+def read_figures(as_of: datetime.date | None = None) -> dict:
+    """The figures from the precomputed ledger: the sum of its changes (dated by `as_of`)."""
+    changes = Tally.objects.all()
     if as_of is not None:
-        return compute_figures(as_of)
-    return cache.get_or_set(FIGURES_KEY, compute_figures, FIGURES_TIMEOUT)
+        changes = changes.filter(day__lte=as_of)  # undated changes count only now
+    totals = (
+        changes.order_by()
+        .values_list("figure", "key")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)
+        .values_list("figure", "key", "total")
+    )
+    by_figure: dict[str, list[tuple[str, int]]] = {code: [] for code in FigureCode}
+    for figure, key, total in totals:
+        by_figure[figure].append((key, total))
+    events: dict[str, list[dict]] = {"began": [], "as_reported": [], "year_only": []}
+    periods = []
+    for key, total in by_figure[FigureCode.EVENTS]:
+        kind, period, status = key.split(":")
+        start = datetime.date(int(period[:4]), int(period[5:7] or 1), 1)
+        periods.append((kind, start, status, total))
+    for kind, start, status, total in sorted(periods, key=lambda p: (p[1], p[2])):
+        _add(events[kind], start, status, total)
+    return {
+        "by_status": dict(by_figure[FigureCode.STATUS]),
+        "by_role": dict(by_figure[FigureCode.ROLE]),
+        "by_place": _named_places({int(k): n for k, n in by_figure[FigureCode.PLACE]}),
+        "events": events,
+        "source_figures": source_figures(as_of),
+    }
+
+
+def figures(as_of: datetime.date | None = None) -> dict:
+    """The figures now (cached, like the home counts) or as of a past date, from the ledger."""
+    if as_of is not None:
+        return read_figures(as_of)
+    return cache.get_or_set(FIGURES_KEY, read_figures, FIGURES_TIMEOUT)

@@ -32,13 +32,15 @@ MOVED: list[tuple[type[models.Model], str]] = [
     (m.Intervention, "person"),
     (m.Citation, "person"),
 ]
-# Links that stay: the merge itself, the merge's own record, and search keys (derived, rebuilt
-# by the search app's signals when the moved names and the merged person are saved).
+# Links that stay: the merge itself, the merge's own record, search keys (derived, rebuilt
+# by the search app's signals when the moved names and the merged person are saved) and each
+# person's share of the public figures (derived, refreshed by recompute_status).
 NOT_MOVED = {
     ("person", "merged_into"),
     ("mergerecord", "kept"),
     ("mergerecord", "merged"),
     ("searchkey", "person"),
+    ("persontally", "person"),
 }
 
 

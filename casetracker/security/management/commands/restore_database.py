@@ -2,13 +2,18 @@
 
 The current database is backed up first (its path is printed), so a restore can itself be undone.
 Run `manage.py reapply_purges --user <you>` afterwards: a backup may predate a purge.
+The restore writes around every signal; the backup carries the precomputed figures of its own
+rows, so they are checked and rebuilt only if they do not match (casetracker.public.tallies).
 """
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
+from casetracker.public import tallies
+from casetracker.public.models import Tally
 from casetracker.security.backups import backup_sqlite, is_sqlite, restore_sqlite
 from casetracker.security.signals import forget_public_caches
 
@@ -35,5 +40,12 @@ class Command(BaseCommand):
             safety = backup_sqlite(settings.BASE_DIR / "backups" / "before-restore")
             self.stdout.write(f"The database as it was: {safety}")
         restore_sqlite(backup)
+        if Tally._meta.db_table not in connection.introspection.table_names():
+            self.stdout.write(
+                "This backup predates the precomputed figures: run manage.py migrate."
+            )
+        elif any(tallies.check().values()):
+            tallies.rebuild()
+            self.stdout.write("The public figures did not match the restored rows: rebuilt.")
         forget_public_caches()  # pages and counts kept from the database as it was
         self.stdout.write(f"Restored {backup}. Now run: manage.py reapply_purges --user <you>")
