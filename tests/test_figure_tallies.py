@@ -39,6 +39,8 @@ from .factories import (
     make_source,
 )
 from .figures_check import assert_figures_exact
+from .test_exports_staff import make_whole_register
+from .test_import_register import IMPORTABLE, empty_database, export, import_files
 
 pytestmark = pytest.mark.django_db
 
@@ -286,6 +288,44 @@ def test_demo_data_written_around_the_signals_is_counted_and_removed(register):
     demo.remove()
     assert_figures_exact()
     assert not PersonTally.objects.filter(person__is_demo=True).exists()
+
+
+def test_a_deferred_block_refreshes_each_person_once_at_its_end():
+    with transaction.atomic(), tallies.deferred():
+        person = make_person()
+        make_entry(person, status=m.Status.DETAINED, occurred_on=JAN_6)
+        make_entry(person, status=m.Status.RELEASED, occurred_on=FEB_1)
+        assert not PersonTally.objects.exists()
+    assert read_figures(JAN_6)["by_status"] == {"detained": 1}
+    assert_figures_exact()
+
+
+def test_a_deferred_block_that_fails_refreshes_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic(), tallies.deferred():
+        make_entry(make_person(), status=m.Status.DETAINED)
+        raise RuntimeError("the import is refused")
+    assert not PersonTally.objects.exists()
+    assert_figures_exact()
+
+
+def test_an_import_leaves_the_figures_exact(client, django_user_model, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "imports": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "progress"),
+        },
+    }
+    make_whole_register()
+    by_status = read_figures()["by_status"]
+    assert by_status
+    files = [(f"casetracker-{kind}.csv", export(kind)) for kind in IMPORTABLE]
+    empty_database(client, django_user_model)
+    assert read_figures()["by_status"] == {}
+    import_files(client, files)
+    assert read_figures()["by_status"] == by_status
+    assert_figures_exact()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from casetracker.public.tallies import refresh_persons
+from casetracker.public.tallies import deferred, refresh_persons
 
 from .dates import DateKind, contains
 from .models import Person, Publication, StatusEntry
@@ -81,7 +81,8 @@ def recompute_status(person: Person) -> Person:
 def recompute_all(persons: Iterable[Person] | None = None) -> int:
     """Recompute every given person (default: all); returns how many. For repairs and tests."""
     count = 0
-    for person in persons if persons is not None else Person.objects.iterator():
-        recompute_status(person)
-        count += 1
+    with transaction.atomic(), deferred():  # the figures once, set-wise, at the end
+        for person in persons if persons is not None else Person.objects.iterator():
+            recompute_status(person)
+            count += 1
     return count

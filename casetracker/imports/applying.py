@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, get_history_manager_f
 from casetracker.cases import models as m
 from casetracker.cases.dates import period_end
 from casetracker.cases.status import recompute_status
+from casetracker.public.tallies import deferred
 from casetracker.search.indexing import reindex_incidents, reindex_persons, reindex_places
 from casetracker.security.signals import forget_public_caches
 from casetracker.staff.history import acting_as
@@ -109,7 +110,7 @@ def apply_batch(batch: ImportBatch) -> None:
     batch.save(update_fields=["state"])
     report_progress(batch.pk, 0)
     try:
-        with transaction.atomic(), acting_as(batch.confirmed_by):
+        with transaction.atomic(), acting_as(batch.confirmed_by), deferred():
             written = _apply(batch)
     except ImportFailed as failed:
         _fail(batch, str(failed))

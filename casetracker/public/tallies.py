@@ -28,7 +28,9 @@ bypass signals (demo data, a restored backup) and repairs; `check()` reports dri
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.apps import apps as global_apps
 from django.db import connections, transaction
@@ -44,6 +46,9 @@ CHUNK = 500
 COMPACT_EVERY = 10_000
 
 Share = Counter  # (figure, key, day) -> n
+
+# Persons to refresh at the end of a `deferred()` block, per database; None outside one.
+_pending: ContextVar[dict[str, set[int]] | None] = ContextVar("tallies_pending", default=None)
 
 
 class Tables:
@@ -204,9 +209,34 @@ def _lock(person_ids: list[int], using: str) -> None:
     list(rows.select_for_update(no_key=True).values_list("pk", flat=True))
 
 
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Refresh each person once, set-wise, at the end of this block instead of at every write.
+
+    For writers of many persons in one transaction (an import, `recompute_all`): the block must
+    end inside that transaction. If it ends by an exception nothing is refreshed, as the
+    transaction is rolled back anyway. Nested blocks leave it to the outermost.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: dict[str, set[int]] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for using, ids in pending.items():
+        refresh_persons(ids, using=using)
+
+
 def refresh_persons(person_ids: Iterable[int | None], *, using: str = "default") -> int:
     """Bring these persons' shares, and the ledger, up to date; returns how many changed."""
     ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    pending = _pending.get()
+    if pending is not None:
+        pending.setdefault(using, set()).update(ids)
+        return 0
     changed = 0
     for start in range(0, len(ids), CHUNK):
         changed += _refresh(ids[start : start + CHUNK], using)
