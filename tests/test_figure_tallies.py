@@ -93,6 +93,27 @@ def test_a_turn_moves_the_figures_in_its_own_transaction(register):
     assert_figures_exact()
 
 
+def test_a_turn_that_opens_a_detention_refreshes_its_person_once(register, monkeypatch):
+    refreshed = []
+    refresh = tallies._refresh
+    monkeypatch.setattr(tallies, "_refresh", lambda ids, using: refreshed.append(ids) or 0)
+    person = register["persons"][1]
+    turn = Turn(
+        status=m.Status.PRE_TRIAL_DETENTION,
+        occurred_on=datetime.date(2022, 3, 1),
+        occurred_precision="day",
+        date_kind=m.DateKind.BEGAN,
+        note="",
+        source=make_source(),
+        publication=PUBLISHED,
+    )
+    record_turn(person=person, turn=turn, may_edit_published=True)
+    assert person.detentions.count() == 2
+    assert refreshed == [[person.pk]]
+    refresh(refreshed[0], "default")
+    assert_figures_exact()
+
+
 def test_a_turn_that_fails_leaves_the_figures_as_they_were(register):
     before = list(Tally.objects.values_list("figure", "key", "day", "n"))
     turn = Turn(

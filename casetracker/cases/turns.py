@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from casetracker.public.tallies import deferred
+
 from . import models as m
 from .concurrency import bump
 from .dates import DateKind, DatePrecision
@@ -64,7 +66,8 @@ def record_turn(
     `may_edit_published` is the publisher's right: without it a turn may not close a published
     detention or move a published charge, and everything it creates is a draft.
     """
-    with transaction.atomic():
+    # The detention it moves and the timeline both change the person's figures: refreshed once.
+    with transaction.atomic(), deferred():
         return _record(person, turn, charge, may_edit_published)
 
 
