@@ -90,3 +90,16 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.org", "x" * 16)
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def immediate_tasks(settings, tmp_path):
+    """Imports' tasks run in the request, their progress in files: for the import tests."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "imports": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "progress"),
+        },
+    }

@@ -76,17 +76,21 @@ def register():
     return {"persons": persons, "city": city, "town": town, "incident": incident}
 
 
-def test_a_turn_moves_the_figures_in_its_own_transaction(register):
-    person = register["persons"][0]
-    turn = Turn(
-        status=m.Status.IMPRISONED,
-        occurred_on=datetime.date(2022, 3, 1),
-        occurred_precision="month",
-        date_kind=m.DateKind.AS_REPORTED,
+def a_turn(status, occurred_on, precision, date_kind) -> Turn:
+    return Turn(
+        status=status,
+        occurred_on=occurred_on,
+        occurred_precision=precision,
+        date_kind=date_kind,
         note="",
         source=make_source(),
         publication=PUBLISHED,
     )
+
+
+def test_a_turn_moves_the_figures_in_its_own_transaction(register):
+    person = register["persons"][0]
+    turn = a_turn(m.Status.IMPRISONED, datetime.date(2022, 3, 1), "month", m.DateKind.AS_REPORTED)
     record_turn(person=person, turn=turn, may_edit_published=True)
     assert read_figures()["by_status"] == {"imprisoned": 1, "released": 1}
     assert read_figures(datetime.date(2022, 3, 30))["by_status"] == {"released": 2}
@@ -98,15 +102,7 @@ def test_a_turn_that_opens_a_detention_refreshes_its_person_once(register, monke
     refresh = tallies._refresh
     monkeypatch.setattr(tallies, "_refresh", lambda ids, using: refreshed.append(ids) or 0)
     person = register["persons"][1]
-    turn = Turn(
-        status=m.Status.PRE_TRIAL_DETENTION,
-        occurred_on=datetime.date(2022, 3, 1),
-        occurred_precision="day",
-        date_kind=m.DateKind.BEGAN,
-        note="",
-        source=make_source(),
-        publication=PUBLISHED,
-    )
+    turn = a_turn(m.Status.PRE_TRIAL_DETENTION, datetime.date(2022, 3, 1), "day", m.DateKind.BEGAN)
     record_turn(person=person, turn=turn, may_edit_published=True)
     assert person.detentions.count() == 2
     assert refreshed == [[person.pk]]
@@ -116,15 +112,7 @@ def test_a_turn_that_opens_a_detention_refreshes_its_person_once(register, monke
 
 def test_a_turn_that_fails_leaves_the_figures_as_they_were(register):
     before = list(Tally.objects.values_list("figure", "key", "day", "n"))
-    turn = Turn(
-        status=m.Status.IMPRISONED,
-        occurred_on=datetime.date(2022, 3, 1),
-        occurred_precision="day",
-        date_kind=m.DateKind.BEGAN,
-        note="",
-        source=make_source(),
-        publication=PUBLISHED,
-    )
+    turn = a_turn(m.Status.IMPRISONED, datetime.date(2022, 3, 1), "day", m.DateKind.BEGAN)
     with pytest.raises(RuntimeError), transaction.atomic():
         record_turn(person=register["persons"][0], turn=turn, may_edit_published=True)
         raise RuntimeError("the request fails after the turn")

@@ -8,30 +8,14 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from casetracker.cases import models as m
-from casetracker.exports.exports import open_stream
 from casetracker.imports.applying import apply_batch, report_progress
 from casetracker.imports.models import ImportBatch, ImportRow
 from casetracker.search.indexing import reindex_persons
 from casetracker.staff.retired import retire
 from tests.factories import make_citation, make_entry, make_person, make_source
+from tests.test_exports_staff import export
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.CACHES = {
-        **settings.CACHES,
-        "imports": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "progress"),
-        },
-    }
-
-
-def export(what: str, fmt: str = "csv") -> bytes:
-    return b"".join(open_stream(what, fmt, {}, staff=True, fast=False))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def upload(client, *files: tuple[str, bytes]):

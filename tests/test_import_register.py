@@ -21,25 +21,9 @@ from casetracker.imports.models import ImportBatch, ImportRow
 from casetracker.imports.parsing import IMPORTABLE, expected_columns
 from casetracker.search.models import SearchKey
 from tests.factories import make_citation, make_entry, make_person, make_place, make_source
-from tests.test_exports_staff import make_whole_register
+from tests.test_exports_staff import export, make_whole_register
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.CACHES = {
-        **settings.CACHES,
-        "imports": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "progress"),
-        },
-    }
-
-
-def export(what: str, fmt: str = "csv") -> bytes:
-    return b"".join(exports.open_stream(what, fmt, {}, staff=True, fast=False))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def export_all(fmt: str = "csv") -> dict[str, bytes]:
