@@ -325,13 +325,65 @@ def test_the_search_page_runs_a_fixed_number_of_queries(client, django_assert_nu
     #   by the exact-word index, then (fewer than CANDIDATE_LIMIT found) the query's similar
     #   words in the vocabulary and the keys holding them
     # 2 the public persons of the page, with their latest public status entry
-    # 3 their published names, 4 their roles, 5 their public detentions with place and facility
-    # 6 their public involvements with the incident, 7 those incidents' published places
-    # 8 the places found, 9 the incidents found
-    with django_assert_num_queries(11 if connection.vendor == "postgresql" else 9):
+    # 3 their published names, 4 their roles, 5 their public detentions' places and facilities,
+    # 6 the published places of the public incidents they are involved in
+    # 7 the places found, 8 the incidents found
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 8):
         response = client.get("/en/search/", {"q": "Жанаозен"})
     assert response.status_code == 200
-    assert response.content.decode().count('class="search-person"') == 12
+    page = response.content.decode()
+    assert page.count('class="search-person"') == 12
+    # What each person's entry shows came through those queries, not one query per person.
+    assert page.count("Roles: activist") == 12
+    assert page.count("Places: Zhanaozen</p>") == 12
+    assert "Also written: Жаңаөзен Персон0</p>" in page
+
+
+def test_a_search_entry_shows_only_public_names_roles_and_places(client):
+    """The extras under each person come as plain rows: each keeps the publication rules."""
+    draft = {"publication": m.Publication.DRAFT}
+    person = make_person(display_name="Zhanbolat Issayev")
+    make_name(person, "Жанболат Исаев")
+    make_name(person, "Zhanbolat Secretname", **draft)
+    shown_city = make_place(name="Taraz")
+    draft_city = make_place(name="Hiddenville", **draft)
+    draft_facility = make_place(name="Secret SIZO", kind=m.Place.Kind.FACILITY, **draft)
+    m.Detention.objects.create(
+        person=person,
+        kind=m.Detention.Kind.POLICE_CUSTODY,
+        place=shown_city,
+        facility=draft_facility,
+        publication=m.Publication.PUBLISHED,
+        published_at=m.timezone.now(),
+    )
+    m.Detention.objects.create(
+        person=person, kind=m.Detention.Kind.POLICE_CUSTODY, place=draft_city, **draft
+    )
+    public_incident = make_incident(title="Taraz rally")
+    public_incident.places.add(make_place(name="Shu"), make_place(name="Undisclosed", **draft))
+    draft_incident = make_incident(title="Unreported raid", **draft)
+    draft_incident.places.add(make_place(name="Raidtown"))
+    for incident in (public_incident, draft_incident):
+        m.Involvement.objects.create(
+            person=person,
+            incident=incident,
+            role=m.Involvement.Role.DETAINED,
+            publication=m.Publication.PUBLISHED,
+            published_at=m.timezone.now(),
+        )
+
+    page = client.get("/en/search/", {"q": "Zhanbolat Issayev"}).content.decode()
+
+    assert "Also written: Жанболат Исаев</p>" in page
+    assert "Places: Taraz, Shu</p>" in page
+    for private in ("Secretname", "Hiddenville", "Secret SIZO", "Undisclosed", "Raidtown"):
+        assert private not in page
+    # Staff search sees every name and place.
+    staff = engine.search("Zhanbolat Issayev", public=False).persons[0].obj
+    assert "Zhanbolat Secretname" in staff.search_other_names
+    assert {"Secret SIZO", "Hiddenville", "Undisclosed", "Raidtown"} <= set(
+        staff.search_place_names
+    )
 
 
 def test_an_empty_query_shows_the_form_and_runs_no_query(client, django_assert_num_queries):

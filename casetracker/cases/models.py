@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -79,6 +80,16 @@ class Record(models.Model):
     def unpublish(self) -> None:
         self.publication = Publication.DRAFT
         self.published_at = None
+
+    def _get_FIELD_display(self, field):
+        # Django's own builds a dict of every choice on each call, and hashing a lazy label
+        # translates it: the search page's 20 persons cost 400 translations (docs/performance.md,
+        # search added time). Looking for the one choice translates only its label.
+        value = getattr(self, field.attname)
+        for choice, label in field.flatchoices:
+            if choice == value:
+                return force_str(label, strings_only=True)
+        return force_str(value, strings_only=True)
 
     def _stamp_publication(self) -> None:
         # published_at follows the publication state; it is never typed in.

@@ -26,8 +26,9 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import Func, Prefetch, Q
+from django.db.models import Func, Q
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
 from casetracker.cases.models import (
     Detention,
@@ -380,10 +381,14 @@ def _attach(hits: list[Hit], *, public: bool) -> list[Hit]:
         hit.obj = objects[hit.kind].get(hit.id)
         if hit.obj is None:
             continue  # Changed since it was indexed: no longer public, or deleted.
-        if hit.kind == SearchKey.Kind.PERSON and public:
-            public_names = {n.name for n in hit.obj.search_names}
-            if hit.field == SearchKey.Field.NAME and hit.matched not in public_names:
-                hit.matched, hit.field = hit.obj.display_name, SearchKey.Field.DISPLAY_NAME
+        if (
+            public
+            and hit.kind == SearchKey.Kind.PERSON
+            and hit.field == SearchKey.Field.NAME
+            and hit.matched not in hit.obj.search_all_names
+        ):
+            # The name that matched has been unpublished since it was indexed.
+            hit.matched, hit.field = hit.obj.display_name, SearchKey.Field.DISPLAY_NAME
         attached.append(hit)
     return attached
 
@@ -393,51 +398,67 @@ def _public_places():
 
 
 def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
+    """The page's persons, each with its other names, roles and places as plain strings.
+
+    Five queries whatever the page holds. Only the persons are model instances (their links,
+    badges and status read model methods); names, roles and places come as value rows, since
+    building hundreds of instances for a few words each, and compiling five prefetches, was
+    most of the page's Python time (docs/performance.md, search added time).
+    """
     if not ids:
         return {}
     persons = Person.objects.public() if public else Person.objects.all()
-    names = PersonName.objects.public() if public else PersonName.objects.all()
-    detentions = Detention.objects.public() if public else Detention.objects.all()
-    involvements = Involvement.objects.public() if public else Involvement.objects.all()
-    places = _public_places() if public else Place.objects.all()
-    persons = (
-        persons.filter(pk__in=ids)
-        .select_related("latest_public_entry", "latest_entry")
-        .prefetch_related(
-            Prefetch("names", queryset=names, to_attr="search_names"),
-            "roles",
-            Prefetch(
-                "detentions",
-                queryset=detentions.select_related("place", "facility"),
-                to_attr="search_detentions",
-            ),
-            Prefetch(
-                "involvements",
-                queryset=involvements.select_related("incident").prefetch_related(
-                    Prefetch("incident__places", queryset=places, to_attr="search_places")
-                ),
-                to_attr="search_involvements",
-            ),
+    found = {
+        person.pk: person
+        for person in persons.filter(pk__in=ids).select_related("latest_public_entry")
+    }
+    ids = list(found)
+    # The persons are public already (when public): a fact of theirs is public when it is
+    # published itself (PersonFactQuerySet.public, without joining the person again).
+    shown = Q(publication=Publication.PUBLISHED) if public else Q()
+    other_names: dict[int, list[str]] = {pk: [] for pk in ids}
+    all_names: dict[int, set[str]] = {pk: set() for pk in ids}
+    for person_id, name in PersonName.objects.filter(shown, person_id__in=ids).values_list(
+        "person_id", "name"
+    ):
+        all_names[person_id].add(name)
+        if name != found[person_id].display_name:
+            other_names[person_id].append(name)
+    roles: dict[int, list[str]] = {pk: [] for pk in ids}
+    for person_id, role in (
+        Person.roles.through.objects.filter(person_id__in=ids)
+        .order_by("role__name")
+        .values_list("person_id", "role__name")
+    ):
+        roles[person_id].append(gettext(role))  # as Role.__str__: seeded names are msgids
+    places: dict[int, list[str]] = {pk: [] for pk in ids}
+    for person_id, *pairs in Detention.objects.filter(shown, person_id__in=ids).values_list(
+        "person_id", "facility__name", "facility__publication", "place__name", "place__publication"
+    ):
+        for name, publication in (pairs[:2], pairs[2:]):
+            if name is not None and (not public or publication == Publication.PUBLISHED):
+                places[person_id].append(name)
+    # One filter() call, so one join to the incident's places (two would multiply the rows).
+    incident_places = Involvement.objects.filter(
+        Q(
+            shown,
+            incident__publication=Publication.PUBLISHED,
+            incident__places__publication=Publication.PUBLISHED,
         )
+        if public
+        else Q(incident__places__isnull=False),
+        person_id__in=ids,
     )
-    found = {}
-    for person in persons:
-        person.search_other_names = _unique(
-            n.name for n in person.search_names if n.name != person.display_name
-        )
-        person.search_place_names = _unique(_person_places(person, public=public))
-        found[person.pk] = person
+    for person_id, name in incident_places.order_by(
+        "incident", "role", "id", "incident__places__name"
+    ).values_list("person_id", "incident__places__name"):
+        places[person_id].append(name)
+    for pk, person in found.items():
+        person.search_all_names = all_names[pk]
+        person.search_other_names = _unique(other_names[pk])
+        person.search_roles = roles[pk]
+        person.search_place_names = _unique(places[pk])
     return found
-
-
-def _person_places(person: Person, *, public: bool):
-    for detention in person.search_detentions:
-        for place in (detention.facility, detention.place):
-            if place is not None and (not public or place.is_published):
-                yield place.name
-    for involvement in person.search_involvements:
-        for place in involvement.incident.search_places:
-            yield place.name
 
 
 def _unique(items) -> list[str]:
