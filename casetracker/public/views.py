@@ -20,6 +20,7 @@ from .figures import figures
 from .filters import IncidentFilter, PersonFilter
 from .pagecache import cached_page
 from .stats import home_counts
+from .widgets import MenuSelect
 
 PAGE_SIZE = 50
 # Places and incidents offered in the list filters' menus.
@@ -140,8 +141,9 @@ def person_list(request):
 
 
 def _readable_form(form: forms.Form) -> None:
-    """Menus that say "any" rather than dashes, and the place and incident filters as menus of
-    public places and incidents (the shared filters keep them as plain ids)."""
+    """Menus that say "any" rather than dashes, written by `MenuSelect`, and the place and
+    incident filters as menus of public places and incidents (the shared filters keep them as
+    plain ids)."""
     for name, field in form.fields.items():
         any_label = _("Default order") if name == "ordering" else _("Any")
         if isinstance(field, forms.ModelChoiceField):
@@ -150,6 +152,8 @@ def _readable_form(form: forms.Form) -> None:
             # django-filter's choice fields hand the widget a copy of their choices.
             field.empty_label = any_label
             field.widget.choices = list(field.choices)
+        if type(field.widget) is forms.Select:
+            field.widget = MenuSelect(attrs=field.widget.attrs, choices=field.widget.choices)
     _choose_places_and_incidents(form)
 
 
@@ -164,10 +168,10 @@ def _choose_places_and_incidents(form: forms.Form) -> None:
         .exclude(kind__in=[m.Place.Kind.FACILITY, m.Place.Kind.SITE])
         .values_list("public_id", "name")[:MENU_SIZE]
     )
-    form.fields["place"].widget = forms.Select(choices=[("", _("Any place")), *places])
+    form.fields["place"].widget = MenuSelect(choices=[("", _("Any place")), *places])
     if "incident" in form.fields:
         incidents = m.Incident.objects.public().values_list("public_id", "title")[:MENU_SIZE]
-        form.fields["incident"].widget = forms.Select(choices=[("", _("Any incident")), *incidents])
+        form.fields["incident"].widget = MenuSelect(choices=[("", _("Any incident")), *incidents])
 
 
 def _page(request, queryset) -> dict:
