@@ -7,6 +7,7 @@ row: each declares `list_select_related` for what it shows.
 """
 
 import datetime
+import json
 
 from django import forms
 from django.contrib import admin, messages
@@ -355,25 +356,36 @@ def after_fact_saved(obj) -> None:
 class EstimatedCountPaginator(Paginator):
     """Changelist pages that do not count a huge table on every request.
 
-    Unfiltered on PostgreSQL, the count is the planner's estimate (pg_class.reltuples) once the
-    table is large; filtered lists, small tables and SQLite count exactly.
+    On PostgreSQL, once a list is large the count is the planner's estimate: pg_class.reltuples
+    unfiltered, the row estimate of the list's own plan (EXPLAIN, no rows read) when filtered
+    or searched. Lists the planner expects to be small, and every list on SQLite, count
+    exactly. `estimated` says which; the changelist then reads "about N" (admin/pagination.html).
+    Counting the 300,000 detained persons of a million took 80 ms a page (docs/performance.md).
     """
 
     estimate_above = 100_000
+    estimated = False
 
     @cached_property
     def count(self) -> int:
+        estimate = self._estimate() if connection.vendor == "postgresql" else None
+        if estimate is not None and estimate > self.estimate_above:
+            self.estimated = True
+            return estimate
+        return super().count
+
+    def _estimate(self) -> int | None:
         queryset = self.object_list
-        if connection.vendor == "postgresql" and not queryset.query.where:
+        if not queryset.query.where:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                     [queryset.model._meta.db_table],
                 )
                 row = cursor.fetchone()
-            if row and row[0] > self.estimate_above:
-                return int(row[0])
-        return super().count
+            return int(row[0]) if row else None
+        plan = json.loads(queryset.order_by().explain(format="json"))
+        return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class RecordAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
