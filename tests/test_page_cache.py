@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from casetracker.cases import models as m
-from casetracker.public.pagecache import PAGES_GENERATION_KEY
+from casetracker.public.pagecache import PAGE_TIMEOUT, PAGES_GENERATION_KEY
 
 from .factories import make_entry, make_incident, make_person
 
@@ -117,3 +117,22 @@ def test_a_missing_person_is_not_kept(client, person):
 def _keys() -> list[str]:
     # The local-memory cache used by the tests keeps its keys in `_cache`.
     return [str(k) for k in getattr(cache, "_cache", {})]
+
+
+def test_pages_kept_together_do_not_expire_together(client, db, monkeypatch):
+    """Each page draws its own timeout, so a burst of readers after a write does not make
+    every page fall out of the cache in the same second and render again at once."""
+    timeouts = []
+    real_set = cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        if key.startswith("public:page:"):
+            timeouts.append(timeout)
+        return real_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    for n in range(30):
+        client.get(make_person(display_name=f"Person {n}").get_absolute_url())
+    assert len(timeouts) == 30
+    assert all(PAGE_TIMEOUT // 2 <= t <= PAGE_TIMEOUT for t in timeouts)
+    assert len(set(timeouts)) > 1

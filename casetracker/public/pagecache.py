@@ -6,7 +6,9 @@ token. Every write to a register record drops the token (`PAGES_GENERATION_KEY` 
 `casetracker.security.signals.PUBLIC_CACHE_KEYS`, dropped on save, delete, m2m change, after
 every staff POST, and again once the transaction commits), so the next request draws a new token
 and every page is rendered afresh: a page is never served from rows older than the last write.
-The timeout bounds what a writer bypassing all of those (a raw SQL fix) could leave behind.
+The timeout bounds what a writer bypassing all of those (a raw SQL fix) could leave behind; each
+page draws its own, between half and all of PAGE_TIMEOUT, so pages kept together (after a write,
+many readers at once) do not all fall out together and render together.
 
 Only anonymous GET/HEAD requests without a query string, answered 200 with a rendered page and no
 cookie, are kept: nothing of one reader's request (a session, a CSRF token, a message) can reach
@@ -15,6 +17,7 @@ plain links), which tests/test_page_cache.py pins.
 """
 
 import functools
+import random
 import uuid
 
 from django.core.cache import cache
@@ -61,7 +64,8 @@ def cached_page(view):
             and not response.cookies
             and not response.has_header("Cache-Control")
         ):
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            timeout = random.randint(PAGE_TIMEOUT // 2, PAGE_TIMEOUT)  # noqa: S311 -- not secret
+            cache.set(key, (response.content, response["Content-Type"]), timeout)
         return response
 
     return wrapped
