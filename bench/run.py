@@ -250,6 +250,8 @@ def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PAR
                 str(size),
                 "--port",
                 str(PORT),
+                "--warmup",
+                str(2 * WORKERS),
                 "--parts",
                 ",".join(p for p in parts.split(",") if p not in {"load", "import"}),
             ],
