@@ -397,6 +397,20 @@ def _public_places():
     return Place.objects.filter(publication=Publication.PUBLISHED)
 
 
+# What templates/search/results.html shows of a person (a field left out would cost a query
+# per person: tests/test_search.py counts them).
+PERSON_FIELDS = (
+    "public_id",
+    "display_name",
+    "is_unnamed",
+    "is_demo",
+    "public_status",
+    "latest_public_entry__occurred_on",
+    "latest_public_entry__occurred_precision",
+    "latest_public_entry__date_kind",
+)
+
+
 def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     """The page's persons, each with its other names, roles and places as plain strings.
 
@@ -410,7 +424,9 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     persons = Person.objects.public() if public else Person.objects.all()
     found = {
         person.pk: person
-        for person in persons.filter(pk__in=ids).select_related("latest_public_entry")
+        for person in persons.filter(pk__in=ids)
+        .select_related("latest_public_entry")
+        .only(*PERSON_FIELDS)
     }
     ids = list(found)
     # The persons are public already (when public): a fact of theirs is public when it is
