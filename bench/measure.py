@@ -145,9 +145,12 @@ def measure_search(base: str, repeat: int) -> dict:
     }
 
 
-def explain(sql: str, params: list, *, seqscan: bool, drop_index: str = "") -> tuple[float, str]:
+def explain(
+    sql: str, params: list, *, seqscan: bool, drop_index: str = "", restore: str = ""
+) -> tuple[float, str]:
     """EXPLAIN ANALYZE in a transaction rolled back afterwards, so what it changes for the plan
-    (a sequential scan forced, an index dropped: PostgreSQL's DDL is transactional) is undone."""
+    (a sequential scan forced, an index dropped, the index it replaced made again: PostgreSQL's
+    DDL is transactional) is undone."""
     with connection.cursor() as cursor:
         cursor.execute("BEGIN")
         try:
@@ -156,6 +159,8 @@ def explain(sql: str, params: list, *, seqscan: bool, drop_index: str = "") -> t
                 cursor.execute("SET LOCAL enable_bitmapscan = off")
             if drop_index:
                 cursor.execute(f'DROP INDEX "{drop_index}"')
+            if restore:
+                cursor.execute(restore)
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
@@ -201,14 +206,36 @@ def measure_index_effect() -> dict:
     """
     from casetracker.public.filters import PersonFilter
 
-    persons = PersonFilter({}, queryset=m.Person.objects.public()).qs
-    sql, params = persons.values("pk", "display_name")[:51].query.sql_with_params()
-    cases = {"public person list, unfiltered (person_display_name)": ("person_display_name", sql)}
+    def page_sql(queryset):
+        return queryset.values("pk", "display_name")[:51].query.sql_with_params()
+
+    public = m.Person.objects.public()
+    by_charge = {"charge": "Criminal Code, art. 272"}
+    # (index added, the statement it serves, the index it replaced if any)
+    cases = {
+        "public person list, unfiltered (person_display_name)": (
+            "person_display_name",
+            page_sql(PersonFilter({}, queryset=public).qs),
+            "",
+        ),
+        "public person list by charge article (charge_legal_basis_trgm, replacing a b-tree)": (
+            "charge_legal_basis_trgm",
+            page_sql(PersonFilter(by_charge, queryset=public).qs),
+            'CREATE INDEX "charge_legal_basis" ON cases_charge (legal_basis)',
+        ),
+        "staff changelist, status detained (person_status_name, replacing (status))": (
+            "person_status_name",
+            page_sql(m.Person.objects.filter(status="detained").order_by("display_name", "-pk")),
+            'CREATE INDEX "person_status" ON cases_person (status)',
+        ),
+    }
     results = {}
-    for name, (index, statement) in cases.items():
+    for name, (index, (statement, params), replaced) in cases.items():
         after, after_plan = explain(statement, params, seqscan=False)
         after, after_plan = explain(statement, params, seqscan=False)
-        before, before_plan = explain(statement, params, seqscan=False, drop_index=index)
+        before, before_plan = explain(
+            statement, params, seqscan=False, drop_index=index, restore=replaced
+        )
         results[name] = {
             "before_ms": round(before, 2),
             "after_ms": round(after, 2),

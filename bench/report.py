@@ -169,7 +169,8 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     lines += ["", "## Indexes added, before and after (same run)", ""]
     lines += [
         "Command: `bench/measure.py --parts index_effect` (EXPLAIN ANALYZE with the index, then "
-        "with it dropped inside a transaction that is rolled back).",
+        "with it dropped, and the index it replaced made again, inside a transaction that is "
+        "rolled back). The plans of the largest size follow the table.",
         "",
         "| size | query (index) | before | after |",
         "|---|---|---|---|",
@@ -177,6 +178,12 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     for size, run in runs.items():
         for name, e in run.get("index_effect", {}).items():
             lines.append(f"| {human(size)} | {name} | {e['before_ms']} ms | {e['after_ms']} ms |")
+    if runs:
+        largest = max(runs)
+        for name, e in runs[largest].get("index_effect", {}).items():
+            for when in ("before", "after"):
+                lines += ["", f"{human(largest)}, {name}, {when}:", "", "```"]
+                lines += [e[f"{when}_plan"], "```"]
 
     # Export
     lines += ["", "## CSV export of all public persons with current status", ""]
