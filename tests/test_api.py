@@ -136,6 +136,17 @@ def test_a_non_public_person_is_a_404_identical_to_a_missing_id(client, register
     assert hidden.headers["Content-Type"] == missing.headers["Content-Type"]
 
 
+@pytest.mark.parametrize("odd_id", ["429.html", "x.json", "..", "a b", "%00"])
+@pytest.mark.parametrize("endpoint", ["persons", "charges", "timeline"])
+def test_any_id_under_a_resource_is_the_same_json_404(client, db, endpoint, odd_id):
+    """Found by schemathesis: an id with a dot fell through to the site's HTML 404."""
+    missing = client.get(f"/api/{endpoint}/0000000000/")
+    odd = client.get(f"/api/{endpoint}/{odd_id}/")
+    assert odd.status_code == missing.status_code == 404
+    assert odd.headers["Content-Type"] == "application/json"
+    assert odd.content == missing.content
+
+
 @pytest.mark.parametrize("endpoint", ["detentions", "charges", "timeline"])
 def test_facts_of_a_non_public_person_are_not_found(client, register, endpoint):
     model = {"detentions": m.Detention, "charges": m.Charge, "timeline": m.StatusEntry}[endpoint]

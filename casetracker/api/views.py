@@ -155,6 +155,9 @@ def detail_schema(summary, serializer):
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "public_id"
+    # Every path segment, dots included (DRF's default stops at a dot, and `/api/persons/x.html/`
+    # fell through to the site's HTML 404).
+    lookup_value_regex = "[^/]+"
     pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
 
