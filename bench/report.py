@@ -248,9 +248,9 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
     # Pages
     lines += ["", "## Public pages, one connection", ""]
     lines += [
-        "Command: `bench/measure.py --parts pages --warmup 2×workers` (over HTTP through "
-        "gunicorn, 1 connection: each page first requested twice per gunicorn worker, not "
-        "timed, so that every worker has compiled its templates; then BENCH_REPEAT times as "
+        "Command: `bench/measure.py --parts pages --warmup 5×workers` (over HTTP through "
+        "gunicorn, 1 connection: each page first requested 5 × workers times, not timed, so "
+        "that every worker has most likely compiled its templates; then BENCH_REPEAT times as "
         "rendered, the shared Redis cache cleared "
         "before every request, then as many times as kept in the cache; query count from "
         "Django's test client with the cache cleared). The targets are judged on the rendered "

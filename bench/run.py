@@ -251,7 +251,7 @@ def measure(size: int, soak_minutes: int, is_largest: bool, parts: str = ALL_PAR
                 "--port",
                 str(PORT),
                 "--warmup",
-                str(2 * WORKERS),
+                str(5 * WORKERS),
                 "--parts",
                 ",".join(p for p in parts.split(",") if p not in {"load", "import"}),
             ],
