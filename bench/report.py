@@ -45,13 +45,13 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         "",
         "Written by `make bench` (bench/run.py, bench/measure.py, bench/export_probe.py, "
         "bench/report.py). Each target is judged against a baseline measured in the same run, "
-        "on the same busy machine; absolute figures are for this machine only.",
+        "on the same machine; absolute figures are for this machine only.",
         "",
         f"- Date: {machine['date']}",
         f"- Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']} memory; "
         f"PostgreSQL {machine['postgresql']}; Python {machine['python']}",
-        f"- Load average when the run started: {machine['load_average_at_start']} (the machine "
-        "was shared with other test runs: absolute times are inflated, ratios less so)",
+        f"- Load average when the run started: {machine['load_average_at_start']}, and per size "
+        "below (other work on the machine inflates absolute times; the ratios less so)",
         f"- Server: gunicorn, {machine['gunicorn_workers']} sync workers, bench.settings "
         "(production mode, DEBUG off) on 127.0.0.1",
         "- **Rate limits were OFF for every run (RATELIMIT_ENABLED=0)**: the load runs send "
