@@ -500,6 +500,18 @@ def test_the_vocabulary_follows_every_key_write_even_by_raw_sql(db):
 
 
 @pytest.mark.postgres
+def test_numbers_stay_out_of_the_vocabulary_and_are_still_found_exactly(db):
+    from casetracker.search.models import SearchWord
+
+    make_incident(title="Zhanaozen rally no. 901")
+    (rally,) = engine.query_words("rally")  # as normalised in the keys
+    assert SearchWord.objects.filter(word=rally).exists()
+    assert not SearchWord.objects.filter(word="901").exists()
+    results = engine.search("rally 901", public=True)
+    assert [hit.obj.title for hit in results.incidents] == ["Zhanaozen rally no. 901"]
+
+
+@pytest.mark.postgres
 def test_near_misses_come_from_similar_words_of_the_vocabulary(db):
     make_person(display_name="Bekizhan Mendygaziyev")
     make_person(display_name="Aigerim Sarsenbayeva")

@@ -26,17 +26,28 @@ VOCABULARY_INDEX = "searchword_word_trgm"
 # vocabulary (at 1M persons it read tens of thousands of keys for a common name).
 OLD_KEY_TRIGRAM_INDEX = "searchkey_key_trgm"
 
-_VOCABULARY_FUNCTION = """
+# Words of the vocabulary: not numbers. Near misses are for names; a number ("no. 901") is found
+# by the exact-word step or not at all, and a register's numbered incidents would otherwise
+# outnumber its names' words (at 1M demo persons 7,380 of 7,630 words were numbers, and the
+# vocabulary lookup, which reads every word, was 7 times slower than at 100k).
+VOCABULARY_WORD = "word <> '' AND word !~ '^[0-9]+$'"
+_VOCABULARY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION search_words_of_new_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO search_searchword (word)
     SELECT DISTINCT word FROM new_keys, unnest(string_to_array(new_keys.key, ' ')) AS word
-    WHERE word <> ''
+    WHERE {VOCABULARY_WORD}
     ON CONFLICT (word) DO NOTHING;
     RETURN NULL;
 END
 $$
-"""
+"""  # noqa: S608 -- fixed text: no value from outside
+_VOCABULARY_FILL = f"""
+INSERT INTO search_searchword (word)
+SELECT DISTINCT word FROM search_searchkey, unnest(string_to_array(key, ' ')) AS word
+WHERE {VOCABULARY_WORD}
+ON CONFLICT (word) DO NOTHING
+"""  # noqa: S608 -- fixed text: no value from outside
 _TRIGGERS = {
     "searchkey_words_on_insert": "AFTER INSERT",
     "searchkey_words_on_update": "AFTER UPDATE",
@@ -71,11 +82,18 @@ def _install_postgresql(cursor) -> None:
                 "EXECUTE FUNCTION search_words_of_new_keys()"
             )
         # The words of the keys written before the triggers existed.
-        cursor.execute(
-            "INSERT INTO search_searchword (word) SELECT DISTINCT word FROM search_searchkey, "
-            "unnest(string_to_array(key, ' ')) AS word WHERE word <> '' "
-            "ON CONFLICT (word) DO NOTHING"
-        )
+        cursor.execute(_VOCABULARY_FILL)
+
+
+def forget_numbers(connection) -> None:
+    """Migration 0005: the vocabulary function without numbers, and the numbers gone."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure('search_words_of_new_keys()')")
+        if cursor.fetchone()[0] is not None:
+            cursor.execute(_VOCABULARY_FUNCTION)
+        cursor.execute(f"DELETE FROM {VOCABULARY} WHERE NOT ({VOCABULARY_WORD})")  # noqa: S608
 
 
 @functools.cache
