@@ -319,3 +319,18 @@ def test_seeded_role_names_read_in_the_readers_language(client):
     for language, name in expected.items():
         url = f"/{language}/people/{person.public_id}/"
         assert name in client.get(url).content.decode(), language
+
+
+def test_choice_labels_read_in_the_readers_language_and_unknown_values_as_they_are():
+    """Record._get_FIELD_display translates only the label it shows; it must answer as
+    Django's own does: the label in the active language, an unknown value unchanged."""
+    person = m.Person(public_status=m.Status.DETAINED, consent=m.Consent.PUBLIC_SOURCE)
+    with translation.override("ru"):
+        assert person.get_public_status_display() == str(m.Status.DETAINED.label)
+        assert person.get_public_status_display() != "detained"
+    with translation.override("en"):
+        assert person.get_public_status_display() == "detained"
+    person.public_status = "no_such_status"
+    assert person.get_public_status_display() == "no_such_status"
+    person.public_status = ""
+    assert person.get_public_status_display() == ""
