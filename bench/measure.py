@@ -79,16 +79,15 @@ def summary(values: list[float]) -> dict:
 
 
 def candidate_statements(query: str) -> list[tuple[str, list]]:
-    """The SQL the search engine sends for this query (its candidate lookup), step by step: the
-    steps `engine._candidates` runs (a later step only when the earlier found too few)."""
+    """The SQL the search engine sends for this query's candidates: the vocabulary lookup of
+    `engine.similar_words`, then `engine.candidate_query` (both steps in one statement)."""
     words = engine.query_words(query)
-    statements, found = [], set()
-    for step in engine.candidate_steps(words, public=True, kinds=None):
-        statements.append(step.query.sql_with_params())
-        found |= {row[0] for row in step}
-        if len(found) >= engine.CANDIDATE_LIMIT:
-            break
-    return statements
+    with CaptureQueriesContext(connection) as captured:
+        statement = engine.candidate_query(words, public=True, kinds=None)
+    # The lookup's SQL as psycopg2 sent it: its parameters inlined.
+    return [(q["sql"].replace("%", "%%"), []) for q in captured.captured_queries] + [
+        statement.query.sql_with_params()
+    ]
 
 
 def search_statements(query: str) -> list[str]:

@@ -325,11 +325,11 @@ def test_a_fact_page_costs_the_same_queries(client, django_assert_num_queries, r
 def test_a_name_search_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
     for i in range(3):
         make_person(display_name=f"Aigerim Person{i}")
-    # 1. the search keys matching the query (the engine's candidates; on PostgreSQL three
-    #    here: exact words, then, as fewer than CANDIDATE_LIMIT match, similar words and their keys)
+    # 1. the search keys matching the query (the engine's candidates; on PostgreSQL two: the
+    #    query's similar words, then one statement for the keys holding the words or those)
     # 2. the page of persons in rank order, LIMIT page size + 1 (no COUNT(*))
     # 3. roles  4. public names  5. public citations with sources
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 5):
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 5):
         assert len(get(client, "/api/persons/", q="aigerim")["results"]) == 3
 
 

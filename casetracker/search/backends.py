@@ -4,7 +4,7 @@ Kept out of `SearchKey.Meta.indexes` because a GinIndex breaks SQLite migrations
 0002–0004 call `install()` on the database they run on, and `rebuild_search_keys` calls it again
 (so a SQLite upgraded to one with the trigram tokenizer gets it).
 
-PostgreSQL (casetracker.search.engine, `candidate_steps`):
+PostgreSQL (casetracker.search.engine, `candidate_query`):
 - a GIN index on each key's words (`string_to_array(key, ' ')`), for keys holding given words;
 - the vocabulary `search_searchword`, every word of every key, with a GIN trigram index, where a
   misspelt or half-typed query word is looked up; statement-level triggers on search keys add the
@@ -17,7 +17,7 @@ import sqlite3
 TABLE = "search_searchkey"
 FTS_TABLE = "search_searchkey_fts"
 VOCABULARY = "search_searchword"
-# PostgreSQL: keys holding given words (`engine.candidate_steps`, both steps).
+# PostgreSQL: keys holding given words (`engine.candidate_query`, both steps).
 WORDS_INDEX = "searchkey_key_words"
 WORDS_SQL = "string_to_array(key, ' ')"
 # PostgreSQL: query words looked up in the vocabulary by trigram similarity or prefix.

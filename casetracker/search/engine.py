@@ -26,7 +26,7 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import Func, Q
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 
@@ -200,16 +200,7 @@ def score(qwords: Sequence[str], key: str, key_field: str) -> tuple | None:
 
 def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None) -> list[tuple]:
     """Up to CANDIDATE_LIMIT keys worth ranking, as (kind, field, person, place, incident, text,
-    key) rows.
-
-    PostgreSQL, in up to two steps, each through an index and each bounded, so that a name
-    thousands of keys share costs no more than a rare one:
-    1. keys holding every query word as a whole word (the exact-word GIN index), shortest first;
-       when these fill the limit, no near miss could rank above them and the search stops;
-    2. near misses: each query word looked up in the vocabulary of key words (`similar_words`,
-       trigram similarity or prefix), then keys holding, for every query word, one of its
-       similar words, through the same exact-word index.
-    """
+    key) rows: on PostgreSQL the rows of `candidate_query`, on SQLite of the FTS5 table."""
     if connection.vendor != "postgresql":
         keys = _keys(public=public, kinds=kinds)
         return list(
@@ -217,13 +208,7 @@ def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None)
                 *CANDIDATE_COLUMNS
             )[:CANDIDATE_LIMIT]
         )
-    found: dict[int, tuple] = {}
-    for step in candidate_steps(qwords, public=public, kinds=kinds):
-        for row in step:
-            found.setdefault(row[0], row[1:])
-        if len(found) >= CANDIDATE_LIMIT:
-            break
-    return list(found.values())[:CANDIDATE_LIMIT]
+    return [row[1:] for row in candidate_query(qwords, public=public, kinds=kinds)]
 
 
 CANDIDATE_COLUMNS = ("kind", "field", "person_id", "place_id", "incident_id", "text", "key")
@@ -238,20 +223,34 @@ def _keys(*, public: bool, kinds: Sequence[str] | None):
     return keys
 
 
-def candidate_steps(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
-    """The queries of `_candidates`' steps on PostgreSQL, in order (built lazily): each yields
-    (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT, in no particular order (the ranking
-    orders them). The benchmarks time and explain them as the search's bare SQL."""
+def candidate_query(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
+    """The PostgreSQL candidates: (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT, in no
+    particular order within a step (the ranking orders them). The benchmarks time and explain
+    it, with `similar_words`' lookup, as the search's bare SQL.
+
+    Two statements whatever the data, so that a name thousands of keys share costs no more than
+    a rare one, and no more queries:
+    - the vocabulary lookup (`similar_words`): each query word's near misses, by trigram
+      similarity or prefix;
+    - one statement of two steps, each through the exact-word GIN index and each bounded:
+      1. keys holding every query word as a whole word;
+      2. near misses: keys holding, for every query word, one of its similar words (and not
+         every query word, so no key comes twice).
+      The steps are a UNION ALL under one LIMIT: PostgreSQL reads its branches in order and
+      stops at the limit, so when the exact words fill it, as a common full name does in a
+      large register, the second step is never run (no near miss could rank above them).
+    """
     keys = _keys(public=public, kinds=kinds).annotate(words=KeyWords("key"))
-    yield keys.filter(words__contains=list(dict.fromkeys(qwords))).values_list(
-        "id", *CANDIDATE_COLUMNS
-    )[:CANDIDATE_LIMIT]
+    wanted = list(dict.fromkeys(qwords))
+    exact = keys.filter(words__contains=wanted).values_list("id", *CANDIDATE_COLUMNS)
     expansions = similar_words(qwords)
-    if all(expansions.values()):
-        near = keys
-        for found in expansions.values():
-            near = near.filter(words__overlap=found)
-        yield near.values_list("id", *CANDIDATE_COLUMNS)[:CANDIDATE_LIMIT]
+    if not all(expansions.values()):
+        return exact[:CANDIDATE_LIMIT]
+    near = keys.exclude(words__contains=wanted)
+    for found in expansions.values():
+        near = near.filter(words__overlap=found)
+    near = near.values_list("id", *CANDIDATE_COLUMNS)
+    return exact[:CANDIDATE_LIMIT].union(near[:CANDIDATE_LIMIT], all=True)[:CANDIDATE_LIMIT]
 
 
 # Words of the vocabulary offered for one query word: enough for every spelling of a name.
@@ -323,6 +322,9 @@ def rank(query: str, *, public: bool, kinds: Sequence[str] | None = None) -> lis
     # Many candidates share a key: one person's Latin and Cyrillic names normalise alike, and a
     # common full name is many persons'. Each distinct key is scored once.
     scored: dict[tuple[str, str], tuple | None] = {}
+    # Only PostgreSQL looks up near misses. Read once: each read of `connection` finds this
+    # thread's connection anew (half a candidate's ranking time when read in the loop).
+    near_misses = connection.vendor == "postgresql"
     for kind, key_field, person_id, place_id, incident_id, text, key in _candidates(
         qwords, public=public, kinds=kinds
     ):
@@ -331,7 +333,7 @@ def rank(query: str, *, public: bool, kinds: Sequence[str] | None = None) -> lis
             found = scored[(key, key_field)] = score(qwords, key, key_field)
         if found is None:
             continue
-        if connection.vendor != "postgresql" and found[0] % NOTES_PENALTY == Tier.FUZZY:
+        if not near_misses and found[0] % NOTES_PENALTY == Tier.FUZZY:
             continue  # SQLite has no near misses: say so rather than rank at random.
         target = person_id or place_id or incident_id
         hit = best.get((kind, target))
@@ -422,11 +424,14 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     if not ids:
         return {}
     persons = Person.objects.public() if public else Person.objects.all()
+    # No ORDER BY here or below where the models' default would join the person again to sort
+    # by name: the page keeps the ranking's order, and a person's own rows need only their own.
     found = {
         person.pk: person
         for person in persons.filter(pk__in=ids)
         .select_related("latest_public_entry")
         .only(*PERSON_FIELDS)
+        .order_by()
     }
     ids = list(found)
     # The persons are public already (when public): a fact of theirs is public when it is
@@ -434,8 +439,10 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     shown = Q(publication=Publication.PUBLISHED) if public else Q()
     other_names: dict[int, list[str]] = {pk: [] for pk in ids}
     all_names: dict[int, set[str]] = {pk: set() for pk in ids}
-    for person_id, name in PersonName.objects.filter(shown, person_id__in=ids).values_list(
-        "person_id", "name"
+    for person_id, name in (
+        PersonName.objects.filter(shown, person_id__in=ids)
+        .order_by("id")
+        .values_list("person_id", "name")
     ):
         all_names[person_id].add(name)
         if name != found[person_id].display_name:
@@ -448,8 +455,16 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     ):
         roles[person_id].append(gettext(role))  # as Role.__str__: seeded names are msgids
     places: dict[int, list[str]] = {pk: [] for pk in ids}
-    for person_id, *pairs in Detention.objects.filter(shown, person_id__in=ids).values_list(
-        "person_id", "facility__name", "facility__publication", "place__name", "place__publication"
+    for person_id, *pairs in (
+        Detention.objects.filter(shown, person_id__in=ids)
+        .order_by(F("started_on").asc(nulls_last=True), "id")
+        .values_list(
+            "person_id",
+            "facility__name",
+            "facility__publication",
+            "place__name",
+            "place__publication",
+        )
     ):
         for name, publication in (pairs[:2], pairs[2:]):
             if name is not None and (not public or publication == Publication.PUBLISHED):
