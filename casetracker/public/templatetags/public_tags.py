@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language_info
+from django.utils.html import format_html_join
+from django.utils.translation import get_language_info, gettext
 
 from casetracker.cases import public
 from casetracker.cases.dates import format_partial
@@ -38,6 +39,20 @@ def postal_address(place) -> str:
 def partial_date(record, prefix: str) -> str:
     """`{{ detention|partial_date:"started" }}`: a (date, precision) pair at its precision."""
     return format_partial(getattr(record, f"{prefix}_on"), getattr(record, f"{prefix}_precision"))
+
+
+@register.simple_tag
+def person_badges(person) -> str:
+    """What a reader must know beside a person's name wherever it is listed: that the source
+    names no one (a person described, not named), and that the record is made-up demo data.
+    A tag rather than an included template: a search page lists twenty persons, and an include
+    per entry cost more than the rest of the entry."""
+    badges = []
+    if person.is_unnamed:
+        badges.append(("badge-unnamed", gettext("unnamed in the source")))
+    if person.is_demo:
+        badges.append(("badge-demo", gettext("demo data")))
+    return format_html_join("", '<span class="badge {}">{}</span>', badges)
 
 
 @register.simple_tag(takes_context=True)
