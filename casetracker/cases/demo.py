@@ -845,6 +845,14 @@ def generate(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+            # A GIN index takes inserts into a pending list that every lookup reads through
+            # until a vacuum merges it: searches of a fresh 10k-person register took 5-16 ms
+            # of SQL instead of 1. Merged here, as VACUUM would (which no transaction may run).
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+                " WHERE a.amname = 'gin' AND c.relnamespace = current_schema()::regnamespace"
+            )
     # The rows went in around every signal: the precomputed figures are rebuilt set-wise.
     tallies.rebuild(using=using)
     return {model._meta.label: next_id - 1 for model, next_id in generator.ids.next.items()}
