@@ -108,13 +108,14 @@ def bare_search_sql(statements: list[str]) -> None:
             cursor.fetchall()
 
 
-def measure_search(base: str, repeat: int) -> dict:
+def measure_search(base: str, repeat: int, warmup: int = 1) -> dict:
     session = requests.Session()
     per_query = []
     http_all, sql_all = [], []
     for query in SEARCH_QUERIES:
         statements = search_statements(query)
-        session.get(f"{base}/en/search/", params={"q": query}).raise_for_status()  # warm
+        for _ in range(max(1, warmup)):  # every worker, as for pages: none times its first render
+            session.get(f"{base}/en/search/", params={"q": query}).raise_for_status()
         http, bare = [], []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -137,6 +138,8 @@ def measure_search(base: str, repeat: int) -> dict:
             }
         )
     return {
+        "repeat": repeat,
+        "warmup": max(1, warmup),
         "queries": per_query,
         "http": summary(http_all),
         "sql": summary(sql_all),
@@ -221,6 +224,14 @@ def measure_index_effect() -> dict:
             "charge_legal_basis_trgm",
             page_sql(PersonFilter(by_charge, queryset=public).qs),
             'CREATE INDEX "charge_legal_basis" ON cases_charge (legal_basis)',
+        ),
+        "public search candidates, a full name (searchkey_public_words, beside the index of "
+        "every key)": (
+            "searchkey_public_words",
+            engine.candidate_query(
+                engine.query_words(PLAN_QUERIES["Latin"]), public=True, kinds=None
+            ).query.sql_with_params(),
+            "",
         ),
         "staff changelist, status detained (person_status_name, replacing (status))": (
             "person_status_name",
@@ -434,7 +445,7 @@ def main() -> None:
     parts = args.parts.split(",")
     result = {"size": args.size, "counts": counts()}
     if "search" in parts:
-        result["search"] = measure_search(base, max(5, args.repeat // 4))
+        result["search"] = measure_search(base, args.repeat, args.warmup)
     if "sql_plans" in parts:
         result["sql_plans"] = measure_sql_plans()
     if "index_effect" in parts:

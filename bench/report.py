@@ -77,13 +77,16 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
 
     # Search over HTTP vs bare SQL
     lines += ["", "## Name search over HTTP vs the bare SQL of the same search", ""]
+    searched = next((run["search"] for run in runs.values() if "search" in run), {})
     lines += [
         "Command: `bench/measure.py --parts search` (15 mixed queries: Latin, Cyrillic, reversed, "
-        "typos, prefixes; each query 5 times; 1 connection, keep-alive, through gunicorn). "
-        "Bare SQL: every statement the search page runs for the query (the engine's candidate "
-        "steps and the page's records; captured once with Django's test client), replayed on a "
-        "cursor in the measuring process with nothing around it. Added = HTTP minus that: "
-        "ranking, model instances, template, middleware and HTTP.",
+        f"typos, prefixes; each query {searched.get('repeat', 5)} times after "
+        f"{searched.get('warmup', 1)} untimed requests; 1 connection, one request at a time, "
+        "through gunicorn, with `requests`). "
+        "Bare SQL: every statement the search page runs for the query (the engine's vocabulary "
+        "lookup and candidate statement, and the page's records; captured once with Django's "
+        "test client), replayed on a cursor in the measuring process with nothing around it. "
+        "Added = HTTP minus that: ranking, model instances, template, middleware and HTTP.",
         "",
         "| size | HTTP p50 | HTTP p95 | SQL p50 | SQL p95 | added p50 (median over queries) |",
         "|---|---|---|---|---|---|",
@@ -134,8 +137,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             f"At {human(big)}. Command: `bench/measure.py --parts sql_plans` (EXPLAIN ANALYZE, "
             "median of 3 indexed and 2 sequential runs; the sequential scan forced with "
             "`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off`). Each figure "
-            "is the sum over the candidate steps the engine runs for the query (exact words; near "
-            "misses only when fewer than 500 keys match exactly); the plans follow step by step.",
+            "is the sum over the two statements the engine runs for the query's candidates: the "
+            "vocabulary lookup (near misses of each word), then one statement of two steps, keys "
+            "holding the words exactly and keys holding near misses, the second read only when "
+            "the first finds fewer than 500; the plans follow, statement by statement.",
             "",
             "| input | query | indexed | sequential scan | ratio |",
             "|---|---|---|---|---|",
