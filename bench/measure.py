@@ -137,9 +137,18 @@ def measure_search(base: str, repeat: int, warmup: int = 1) -> dict:
                 ),
             }
         )
+    # The floor of "added": a fixed 1 KB page through the same middleware, client and gunicorn.
+    floor = []
+    for _ in range(max(1, warmup)):
+        session.get(f"{base}/bench/bare/").raise_for_status()
+    for _ in range(repeat * 5):
+        started = time.perf_counter()
+        session.get(f"{base}/bench/bare/").raise_for_status()
+        floor.append(time.perf_counter() - started)
     return {
         "repeat": repeat,
         "warmup": max(1, warmup),
+        "bare_view_p50_ms": round(statistics.median(floor) * 1000, 2),
         "queries": per_query,
         "http": summary(http_all),
         "sql": summary(sql_all),
