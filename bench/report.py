@@ -202,8 +202,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
         "(`open_stream('persons', 'csv')`, the COPY path on PostgreSQL); `python`: the same "
         "export through the Python row generator (below 500k persons only); `copy`: the "
         "baseline, "
-        "`COPY (same SELECT) TO STDOUT WITH CSV`. First byte over HTTP: "
-        "`GET /export/persons.csv` through gunicorn.",
+        "`COPY (same SELECT) TO STDOUT WITH CSV`, on a connection with the export's settings "
+        "(`jit = off`). First byte over HTTP: `GET /export/persons.csv` through gunicorn, the "
+        "median of five downloads each dropped after its first byte, once every worker has "
+        "served a page.",
         "",
         "| size | path | rows | seconds | rows/s | first byte | peak RSS |",
         "|---|---|---|---|---|---|---|",
