@@ -425,9 +425,11 @@ def test_every_candidate_query_uses_its_gin_index(register, query, public, index
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = engine.candidate_query(engine.query_words(query), public=public, kinds=None).explain()
-    # Both steps, each through the index ("kas tok" has no exact key: only the near misses);
-    # the public search through the index of public keys alone.
-    assert plan.count(f"Bitmap Index Scan on {index} ") == 2, plan
+    # Every step through the index (exact words, then near misses; "kas tok" also the keys
+    # holding each word's best near miss); the public search through the index of public keys.
+    steps = plan.count("Bitmap Heap Scan on search_searchkey")
+    assert steps == (3 if query == "kas tok" else 2), plan
+    assert plan.count(f"Bitmap Index Scan on {index} ") == steps, plan
     assert "Seq Scan on search_searchkey" not in plan, plan
 
 
@@ -464,6 +466,22 @@ def test_the_near_miss_step_runs_only_when_the_exact_words_are_too_few(
     with django_assert_num_queries(2):  # the same number of queries, however many keys match
         names = {hit.matched for hit in engine.rank("Raigul Sadyrbayeva", public=True)}
     assert names == {"Raigul Sadyrbayeva"}  # her two keys; the near miss was not read
+
+
+@pytest.mark.postgres
+def test_the_likeliest_near_miss_is_read_before_the_others(db, monkeypatch):
+    """A half-typed name's keys come first for the word it most likely is, so that where more
+    than CANDIDATE_LIMIT keys hold some ending of it, those ranked hold the likeliest."""
+    make_person(display_name="Aigerim Sarsenbayeva")  # first in the table, first in the index
+    make_person(display_name="Nurlan Sarsenbayev")
+    (prefix,) = engine.query_words("Sarsenb")
+    words = engine.similar_words([prefix])[prefix]
+    (likeliest,) = engine.query_words("Sarsenbayev")
+    assert words[0] == likeliest, words  # both begin with it; the shorter is more similar
+    monkeypatch.setattr(engine, "CANDIDATE_LIMIT", 1)
+    assert person_names("Sarsenb") == ["Nurlan Sarsenbayev"]
+    monkeypatch.setattr(engine, "CANDIDATE_LIMIT", 500)
+    assert person_names("Sarsenb") == ["Nurlan Sarsenbayev", "Aigerim Sarsenbayeva"]
 
 
 @pytest.mark.sqlite

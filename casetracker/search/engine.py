@@ -231,26 +231,35 @@ def candidate_query(qwords: list[str], *, public: bool, kinds: Sequence[str] | N
     Two statements whatever the data, so that a name thousands of keys share costs no more than
     a rare one, and no more queries:
     - the vocabulary lookup (`similar_words`): each query word's near misses, by trigram
-      similarity or prefix;
-    - one statement of two steps, each through the exact-word GIN index and each bounded:
+      similarity or prefix, best first;
+    - one statement of up to three steps, each through the exact-word GIN index and each
+      bounded, none returning a key an earlier one returned:
       1. keys holding every query word as a whole word;
-      2. near misses: keys holding, for every query word, one of its similar words (and not
-         every query word, so no key comes twice).
+      2. keys holding every query word's best near miss (a half-typed name's likeliest ending,
+         a misspelt word's likeliest spelling), when those are not the query's own words;
+      3. keys holding, for every query word, any of its near misses.
       The steps are a UNION ALL under one LIMIT: PostgreSQL reads its branches in order and
-      stops at the limit, so when the exact words fill it, as a common full name does in a
-      large register, the second step is never run (no near miss could rank above them).
+      stops at the limit, so a step runs only when those before it found too few. A GIN index
+      reads every key holding a word before the LIMIT applies, so in a large register the
+      narrower step 2 (one word's keys, not four words') is what keeps a prefix of a common
+      surname fast.
     """
     keys = _keys(public=public, kinds=kinds).annotate(words=KeyWords("key"))
+    columns = ("id", *CANDIDATE_COLUMNS)
     wanted = list(dict.fromkeys(qwords))
-    exact = keys.filter(words__contains=wanted).values_list("id", *CANDIDATE_COLUMNS)
+    steps = [keys.filter(words__contains=wanted)]
     expansions = similar_words(qwords)
-    if not all(expansions.values()):
-        return exact[:CANDIDATE_LIMIT]
-    near = keys.exclude(words__contains=wanted)
-    for found in expansions.values():
-        near = near.filter(words__overlap=found)
-    near = near.values_list("id", *CANDIDATE_COLUMNS)
-    return exact[:CANDIDATE_LIMIT].union(near[:CANDIDATE_LIMIT], all=True)[:CANDIDATE_LIMIT]
+    if all(expansions.values()):
+        near = keys.exclude(words__contains=wanted)
+        best = list(dict.fromkeys(found[0] for found in expansions.values()))
+        if set(best) != set(wanted):  # else the same keys as the first step
+            steps.append(near.filter(words__contains=best))
+            near = near.exclude(words__contains=best)
+        for found in expansions.values():
+            near = near.filter(words__overlap=found)
+        steps.append(near)
+    first, *others = (step.values_list(*columns)[:CANDIDATE_LIMIT] for step in steps)
+    return first.union(*others, all=True)[:CANDIDATE_LIMIT] if others else first
 
 
 # Words of the vocabulary offered for one query word: enough for every spelling of a name.
