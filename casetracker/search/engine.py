@@ -7,10 +7,10 @@ duplicate check; `rank()` when only ids are needed. Two steps:
    holding every query word as a whole word (a GIN index on the key's words), then, when those
    are too few, near misses: each query word looked up in the vocabulary of key words by trigram
    similarity or prefix (so one wrong letter or a half-typed name still finds the name), and the
-   keys holding one of those words for every query word; on SQLite, keys containing every
-   query word of three letters or more (FTS5 trigram MATCH), or starting with every word (FTS5
-   token prefixes where the trigram tokenizer is missing, a LIKE scan for queries of only one-
-   or two-letter words).
+   keys holding one of those words for every query word, the likeliest words' keys first; on
+   SQLite, keys containing every query word of three letters or more (FTS5 trigram MATCH), or
+   starting with every word (FTS5 token prefixes where the trigram tokenizer is missing, a LIKE
+   scan for queries of only one- or two-letter words).
 2. Ranking in Python, the same on both databases: exact key (any word order), then all words
    exact, then all words prefixes of the name's words, then all words inside the name's words,
    then near misses (PostgreSQL only); within a tier by trigram word similarity, then by the
