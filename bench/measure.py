@@ -80,7 +80,7 @@ def summary(values: list[float]) -> dict:
 
 def candidate_statements(query: str) -> list[tuple[str, list]]:
     """The SQL the search engine sends for this query's candidates: the vocabulary lookup of
-    `engine.similar_words`, then `engine.candidate_query` (both steps in one statement)."""
+    `engine.similar_words`, then `engine.candidate_query` (its steps in one statement)."""
     words = engine.query_words(query)
     with CaptureQueriesContext(connection) as captured:
         statement = engine.candidate_query(words, public=True, kinds=None)

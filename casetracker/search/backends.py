@@ -18,10 +18,10 @@ import sqlite3
 TABLE = "search_searchkey"
 FTS_TABLE = "search_searchkey_fts"
 VOCABULARY = "search_searchword"
-# PostgreSQL: keys holding given words (`engine.candidate_query`, both steps): every key for the
-# staff search, imports and the duplicate check; public keys only for the public site and the
-# API, whose posting lists are then a third shorter and hold no key the search would drop
-# (at 1M demo persons, 2.6 ms instead of 3.6 for a full name: docs/performance.md).
+# PostgreSQL: keys holding given words (`engine.candidate_query`, every step): every key for
+# the staff search, imports and the duplicate check; public keys only for the public site and
+# the API, whose posting lists are then a third shorter and hold no key the search would drop
+# (at 1M demo persons a full name's candidates in 2.1 ms instead of 5.6: docs/performance.md).
 WORDS_INDEX = "searchkey_key_words"
 PUBLIC_WORDS_INDEX = "searchkey_public_words"
 WORDS_SQL = "string_to_array(key, ' ')"
