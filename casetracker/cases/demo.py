@@ -29,6 +29,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
 from casetracker.public import tallies
+from casetracker.search.indexing import preference
 from casetracker.search.models import SearchKey
 from casetracker.search.normalise import normalise_name
 
@@ -724,20 +725,27 @@ class Generator:
             )
 
         # casetracker.search.indexing.person_keys without model instances (a third of the time
-        # at a million persons); tests/test_demo_data.py checks the keys equal what it writes.
+        # at a million persons), one key per normalised key as `indexing.distinct` keeps it;
+        # tests/test_demo_data.py checks the keys equal what reindexing writes.
+        kept: dict[str, tuple] = {}
         for text, field, name_id, key_is_public in keys:
             key = normalise_key(text)
-            if key:
-                self.add(
-                    SearchKey,
-                    kind=SearchKey.Kind.PERSON,
-                    field=field,
-                    person_id=person_id,
-                    name_id=name_id,
-                    text=text,
-                    key=key,
-                    is_public=key_is_public,
-                )
+            if key and (
+                key not in kept
+                or preference(field, key_is_public, name_id) < preference(*kept[key][1:4])
+            ):
+                kept[key] = (text, field, key_is_public, name_id)
+        for key, (text, field, key_is_public, name_id) in kept.items():
+            self.add(
+                SearchKey,
+                kind=SearchKey.Kind.PERSON,
+                field=field,
+                person_id=person_id,
+                name_id=name_id,
+                text=text,
+                key=key,
+                is_public=key_is_public,
+            )
 
     def _charge(self, person_id: int, detention_id, on, precision) -> int:
         rng = self.rng

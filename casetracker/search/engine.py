@@ -56,14 +56,7 @@ FUZZY_THRESHOLD = 0.6
 
 KIND_ORDER = {SearchKey.Kind.PERSON: 0, SearchKey.Kind.PLACE: 1, SearchKey.Kind.INCIDENT: 2}
 NOTES_PENALTY = 10
-# On a tie, the name a record is shown by is the one to report as matched.
-FIELD_ORDER = {
-    SearchKey.Field.DISPLAY_NAME: 0,
-    SearchKey.Field.TITLE: 0,
-    SearchKey.Field.NAME: 1,
-    SearchKey.Field.OTHER_NAME: 1,
-    SearchKey.Field.PRIVATE_NOTES: 2,
-}
+FIELD_ORDER = SearchKey.FIELD_ORDER
 
 
 class Tier:
@@ -328,8 +321,8 @@ def rank(query: str, *, public: bool, kinds: Sequence[str] | None = None) -> lis
     if not qwords:
         return []
     best: dict[tuple[str, int], Hit] = {}
-    # Many candidates share a key: one person's Latin and Cyrillic names normalise alike, and a
-    # common full name is many persons'. Each distinct key is scored once.
+    # Many candidates share a key: a common full name is many persons'. Each distinct key is
+    # scored once.
     scored: dict[tuple[str, str], tuple | None] = {}
     # Only PostgreSQL looks up near misses. Read once: each read of `connection` finds this
     # thread's connection anew (half a candidate's ranking time when read in the loop).

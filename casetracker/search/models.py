@@ -85,6 +85,15 @@ class SearchKey(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    # On a tie in the ranking, the name a record is shown by is the one to report as matched.
+    FIELD_ORDER = {
+        Field.DISPLAY_NAME: 0,
+        Field.TITLE: 0,
+        Field.NAME: 1,
+        Field.OTHER_NAME: 1,
+        Field.PRIVATE_NOTES: 2,
+    }
+
     @property
     def target_id(self) -> int:
         return {"person": self.person_id, "place": self.place_id, "incident": self.incident_id}[
