@@ -85,9 +85,7 @@ def candidate_statements(query: str) -> list[tuple[str, list]]:
     with CaptureQueriesContext(connection) as captured:
         statement = engine.candidate_query(words, public=True, kinds=None)
     # The lookup's SQL as psycopg2 sent it: its parameters inlined.
-    return [(q["sql"].replace("%", "%%"), []) for q in captured.captured_queries] + [
-        statement.query.sql_with_params()
-    ]
+    return [(q["sql"].replace("%", "%%"), []) for q in captured.captured_queries] + [statement]
 
 
 def search_statements(query: str) -> list[str]:
@@ -239,7 +237,7 @@ def measure_index_effect() -> dict:
             "searchkey_public_words",
             engine.candidate_query(
                 engine.query_words(PLAN_QUERIES["Latin"]), public=True, kinds=None
-            ).query.sql_with_params(),
+            ),
             "",
         ),
         "staff changelist, status detained (person_status_name, replacing (status))": (

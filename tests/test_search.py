@@ -529,7 +529,9 @@ def test_typos_still_find_the_person_on_postgresql(register):
 def test_every_candidate_query_uses_its_gin_index(register, query, public, index):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = engine.candidate_query(engine.query_words(query), public=public, kinds=None).explain()
+        sql, params = engine.candidate_query(engine.query_words(query), public=public, kinds=None)
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
     # Every step through the index (exact words, then near misses; "kas tok" also the keys
     # holding each word's best near miss); the public search through the index of public keys.
     steps = plan.count("Bitmap Heap Scan on search_searchkey")
@@ -541,9 +543,7 @@ def test_every_candidate_query_uses_its_gin_index(register, query, public, index
 def _executed_steps(query: str) -> list[str]:
     """The candidate statement's plan, run: each step's index scan, and whether it ran (the
     index forced, as a large register's planner would choose it over a handful of rows)."""
-    sql, params = engine.candidate_query(
-        engine.query_words(query), public=True, kinds=None
-    ).query.sql_with_params()
+    sql, params = engine.candidate_query(engine.query_words(query), public=True, kinds=None)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)

@@ -64,10 +64,17 @@ def test_zhanaozen_in_cyrillic_finds_the_place_and_its_events(motion):
 def test_seeded_keys_are_public_and_cover_every_name(motion):
     from casetracker.cases.models import Person, PersonName
     from casetracker.search.models import SearchKey
+    from casetracker.search.normalise import normalise_name
 
     assert not SearchKey.objects.filter(is_public=False, field="name").exists()
-    indexed = set(SearchKey.objects.filter(field="name").values_list("name_id", flat=True))
-    assert indexed == set(PersonName.objects.values_list("pk", flat=True))
+    # Every name's key, public, kept once per person (names that normalise alike share one).
+    indexed = set(SearchKey.objects.filter(is_public=True).values_list("person_id", "key"))
+    names = {(n.person_id, normalise_name(n.name)) for n in PersonName.objects.all()}
+    assert names <= indexed
+    displays = {(p.pk, normalise_name(p.display_name)) for p in Person.objects.all()}
+    keys = SearchKey.objects.filter(kind="person").exclude(field="private_notes")
+    assert set(keys.values_list("person_id", "key")) == names | displays
+    assert keys.count() == len(names | displays)
     display_names = SearchKey.objects.filter(kind="person", field="display_name")
     assert display_names.count() == Person.objects.count()
 

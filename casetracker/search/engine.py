@@ -201,7 +201,10 @@ def _candidates(qwords: list[str], *, public: bool, kinds: Sequence[str] | None)
                 *CANDIDATE_COLUMNS
             )[:CANDIDATE_LIMIT]
         )
-    return [row[1:] for row in candidate_query(qwords, public=public, kinds=kinds)]
+    sql, params = candidate_query(qwords, public=public, kinds=kinds)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[1:] for row in cursor.fetchall()]
 
 
 CANDIDATE_COLUMNS = ("kind", "field", "person_id", "place_id", "incident_id", "text", "key")
@@ -216,10 +219,12 @@ def _keys(*, public: bool, kinds: Sequence[str] | None):
     return keys
 
 
-def candidate_query(qwords: list[str], *, public: bool, kinds: Sequence[str] | None):
-    """The PostgreSQL candidates: (id, *CANDIDATE_COLUMNS) rows, at most CANDIDATE_LIMIT, in no
-    particular order within a step (the ranking orders them). The benchmarks time and explain
-    it, with `similar_words`' lookup, as the search's bare SQL.
+def candidate_query(
+    qwords: list[str], *, public: bool, kinds: Sequence[str] | None
+) -> tuple[str, list]:
+    """The PostgreSQL candidates' statement and its parameters: (id, *CANDIDATE_COLUMNS) rows,
+    at most CANDIDATE_LIMIT, in no particular order within a step (the ranking orders them). The
+    benchmarks time and explain it, with `similar_words`' lookup, as the search's bare SQL.
 
     Two statements whatever the data, so that a name thousands of keys share costs no more than
     a rare one, and no more queries:
@@ -236,23 +241,46 @@ def candidate_query(qwords: list[str], *, public: bool, kinds: Sequence[str] | N
       reads every key holding a word before the LIMIT applies, so in a large register the
       narrower step 2 (one word's keys, not four words') is what keeps a prefix of a common
       surname fast.
+
+    Written as SQL rather than built with the ORM: its shape is fixed, its only filters are the
+    key's own columns, and building and compiling three querysets and a union, then reading 500
+    rows through them, took longer than running it (docs/performance.md, search added time).
     """
-    keys = _keys(public=public, kinds=kinds).annotate(words=KeyWords("key"))
-    columns = ("id", *CANDIDATE_COLUMNS)
+    words = backends.WORDS_SQL
+    where, where_params = [], []
+    if public:
+        where.append("is_public")  # as the partial index's predicate, so that it is used
+    if kinds:
+        where.append("kind = ANY(%s)")
+        where_params.append(list(kinds))
+    contains, overlaps = f"{words} @> %s::text[]", f"{words} && %s::text[]"
     wanted = list(dict.fromkeys(qwords))
-    steps = [keys.filter(words__contains=wanted)]
+    steps = [([contains], [wanted])]
     expansions = similar_words(qwords)
     if all(expansions.values()):
-        near = keys.exclude(words__contains=wanted)
+        # Each later step leaves out the keys of the steps before it.
+        before, before_params = [f"NOT {contains}"], [wanted]
         best = list(dict.fromkeys(found[0] for found in expansions.values()))
         if set(best) != set(wanted):  # else the same keys as the first step
-            steps.append(near.filter(words__contains=best))
-            near = near.exclude(words__contains=best)
-        for found in expansions.values():
-            near = near.filter(words__overlap=found)
-        steps.append(near)
-    first, *others = (step.values_list(*columns)[:CANDIDATE_LIMIT] for step in steps)
-    return first.union(*others, all=True)[:CANDIDATE_LIMIT] if others else first
+            steps.append(([*before, contains], [*before_params, best]))
+            before, before_params = [*before, f"NOT {contains}"], [*before_params, best]
+        steps.append(
+            (
+                [*before, *[overlaps] * len(expansions)],
+                [*before_params, *expansions.values()],
+            )
+        )
+    statements, params = [], []
+    for conditions, step_params in steps:
+        statements.append(f"({_CANDIDATES_WHERE} {' AND '.join([*where, *conditions])} LIMIT %s)")
+        params += [*where_params, *step_params, CANDIDATE_LIMIT]
+    if len(statements) == 1:
+        return statements[0][1:-1], params
+    return " UNION ALL ".join(statements) + " LIMIT %s", [*params, CANDIDATE_LIMIT]
+
+
+# Fixed text: every value `candidate_query` adds is a parameter.
+_CANDIDATES_WHERE = f"SELECT id, {', '.join(CANDIDATE_COLUMNS)} FROM {backends.TABLE} WHERE"  # noqa: S608
 
 
 # Words of the vocabulary offered for one query word: enough for every spelling of a name.
