@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from casetracker.cases import models as m
+from casetracker.cases import public
 from casetracker.cases.dates import format_partial
 
 from .charts import bar_chart
@@ -66,7 +67,7 @@ def _merged_or_missing(public_id: str):
 
 
 def _person_prefetches() -> list[Prefetch]:
-    cited = Prefetch("citations", queryset=_cited())
+    cited = Prefetch("citations", queryset=_cited(), to_attr=public.CITED)
     return [
         Prefetch("names", queryset=m.PersonName.objects.public()),
         "roles",
@@ -75,23 +76,23 @@ def _person_prefetches() -> list[Prefetch]:
             "status_entries",
             queryset=m.StatusEntry.objects.public().order_by("position", "id"),
         ),
-        Prefetch("status_entries__citations", queryset=_cited()),
+        Prefetch("status_entries__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch(
             "detentions",
             queryset=m.Detention.objects.public().select_related("place", "facility", "authority"),
         ),
-        Prefetch("detentions__citations", queryset=_cited()),
+        Prefetch("detentions__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch("charges", queryset=m.Charge.objects.public()),
-        Prefetch("charges__citations", queryset=_cited()),
+        Prefetch("charges__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch(
             "involvements",
             queryset=m.Involvement.objects.public()
             .select_related("incident", "perpetrator")
             .order_by("incident__started_on", "incident__title", "role", "id"),
         ),
-        Prefetch("involvements__citations", queryset=_cited()),
+        Prefetch("involvements__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch("relationships", queryset=m.Relationship.objects.public().select_related("other")),
-        Prefetch("relationships__citations", queryset=_cited()),
+        Prefetch("relationships__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch(
             "inverse_relationships",
             queryset=m.Relationship.objects.public().select_related("person"),
@@ -102,12 +103,12 @@ def _person_prefetches() -> list[Prefetch]:
             .select_related("by", "incident")
             .order_by("made_on", "kind", "id"),
         ),
-        Prefetch("interventions__citations", queryset=_cited()),
+        Prefetch("interventions__citations", queryset=_cited(), to_attr=public.CITED),
         Prefetch(
             "affiliations",
             queryset=m.Affiliation.objects.public().select_related("organisation"),
         ),
-        Prefetch("affiliations__citations", queryset=_cited()),
+        Prefetch("affiliations__citations", queryset=_cited(), to_attr=public.CITED),
     ]
 
 
@@ -202,22 +203,22 @@ def incident_detail(request, public_id: str):
         .select_related("parent")
         .prefetch_related(
             Prefetch("places", queryset=m.Place.objects.public()),
-            Prefetch("citations", queryset=cited),
+            Prefetch("citations", queryset=cited, to_attr=public.CITED),
             Prefetch("figures", queryset=m.Figure.objects.public()),
-            Prefetch("figures__citations", queryset=cited),
+            Prefetch("figures__citations", queryset=cited, to_attr=public.CITED),
             Prefetch(
                 "involvements",
                 queryset=m.Involvement.objects.public()
                 .select_related("person", "perpetrator")
                 .order_by("role", "person__display_name", "id"),
             ),
-            Prefetch("involvements__citations", queryset=cited),
+            Prefetch("involvements__citations", queryset=cited, to_attr=public.CITED),
             Prefetch("sub_incidents", queryset=m.Incident.objects.public()),
             Prefetch(
                 "interventions",
                 queryset=m.Intervention.objects.public().select_related("by"),
             ),
-            Prefetch("interventions__citations", queryset=cited),
+            Prefetch("interventions__citations", queryset=cited, to_attr=public.CITED),
         )
         .filter(public_id=public_id)
         .first()
