@@ -21,7 +21,7 @@ VOCABULARY = "search_searchword"
 # PostgreSQL: keys holding given words (`engine.candidate_query`, every step): every key for
 # the staff search, imports and the duplicate check; public keys only for the public site and
 # the API, whose posting lists are then a third shorter and hold no key the search would drop
-# (at 1M demo persons a full name's candidates in 2.1 ms instead of 5.6: docs/performance.md).
+# (at 1M demo persons a full name's candidates in 1.9 ms instead of 3.4: docs/performance.md).
 WORDS_INDEX = "searchkey_key_words"
 PUBLIC_WORDS_INDEX = "searchkey_public_words"
 WORDS_SQL = "string_to_array(key, ' ')"
