@@ -24,9 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
-from django.db.models import F, Func, Q
+from django.db import connection
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 
@@ -306,13 +305,6 @@ def similar_words(qwords: list[str]) -> dict[str, list[str]]:
         for query_word, word in cursor.fetchall():
             found[query_word].append(word)
     return found
-
-
-class KeyWords(Func):
-    """A key's words as an array: the expression the exact-word index is built on."""
-
-    template = "string_to_array(%(expressions)s, ' ')"
-    output_field = ArrayField(models.TextField())
 
 
 def _sqlite_condition(qwords: list[str], *, public: bool, kinds: Sequence[str] | None) -> Q:
