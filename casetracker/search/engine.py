@@ -39,7 +39,7 @@ from casetracker.cases.models import (
     Publication,
 )
 
-from . import backends
+from . import backends, compiled
 from .models import SearchKey
 from .normalise import normalise_name
 
@@ -441,7 +441,9 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     Five queries whatever the page holds. Only the persons are model instances (their links,
     badges and status read model methods); names, roles and places come as value rows, since
     building hundreds of instances for a few words each, and compiling five prefetches, was
-    most of the page's Python time (docs/performance.md, search added time).
+    most of the page's Python time; and those four queries are compiled once for each number
+    of persons (`compiled.rows`), since building and compiling them took three times as long as
+    running them (docs/performance.md, search added time).
     """
     if not ids:
         return {}
@@ -456,55 +458,21 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
         .order_by()
     }
     ids = list(found)
-    # The persons are public already (when public): a fact of theirs is public when it is
-    # published itself (PersonFactQuerySet.public, without joining the person again).
-    shown = Q(publication=Publication.PUBLISHED) if public else Q()
     other_names: dict[int, list[str]] = {pk: [] for pk in ids}
     all_names: dict[int, set[str]] = {pk: set() for pk in ids}
-    for person_id, name in (
-        PersonName.objects.filter(shown, person_id__in=ids)
-        .order_by("id")
-        .values_list("person_id", "name")
-    ):
+    for person_id, name in compiled.rows(_names, ids, public):
         all_names[person_id].add(name)
         if name != found[person_id].display_name:
             other_names[person_id].append(name)
     roles: dict[int, list[str]] = {pk: [] for pk in ids}
-    for person_id, role in (
-        Person.roles.through.objects.filter(person_id__in=ids)
-        .order_by("role__name")
-        .values_list("person_id", "role__name")
-    ):
+    for person_id, role in compiled.rows(_roles, ids):
         roles[person_id].append(gettext(role))  # as Role.__str__: seeded names are msgids
     places: dict[int, list[str]] = {pk: [] for pk in ids}
-    for person_id, *pairs in (
-        Detention.objects.filter(shown, person_id__in=ids)
-        .order_by(F("started_on").asc(nulls_last=True), "id")
-        .values_list(
-            "person_id",
-            "facility__name",
-            "facility__publication",
-            "place__name",
-            "place__publication",
-        )
-    ):
+    for person_id, *pairs in compiled.rows(_detention_places, ids, public):
         for name, publication in (pairs[:2], pairs[2:]):
             if name is not None and (not public or publication == Publication.PUBLISHED):
                 places[person_id].append(name)
-    # One filter() call, so one join to the incident's places (two would multiply the rows).
-    incident_places = Involvement.objects.filter(
-        Q(
-            shown,
-            incident__publication=Publication.PUBLISHED,
-            incident__places__publication=Publication.PUBLISHED,
-        )
-        if public
-        else Q(incident__places__isnull=False),
-        person_id__in=ids,
-    )
-    for person_id, name in incident_places.order_by(
-        "incident", "role", "id", "incident__places__name"
-    ).values_list("person_id", "incident__places__name"):
+    for person_id, name in compiled.rows(_incident_places, ids, public):
         places[person_id].append(name)
     for pk, person in found.items():
         person.search_all_names = all_names[pk]
@@ -516,6 +484,49 @@ def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
 
 def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# The queries of `_persons` after the persons, built by the ORM and compiled once for each number of
+# persons (`compiled.rows`). The persons are public already (when public): a fact of theirs is
+# public when it is published itself (PersonFactQuerySet.public, without joining the person again).
+
+
+def _shown(public: bool) -> Q:
+    return Q(publication=Publication.PUBLISHED) if public else Q()
+
+
+def _names(ids: list[int], public: bool):
+    names = PersonName.objects.filter(_shown(public), person_id__in=ids)
+    return names.order_by("id").values_list("person_id", "name")
+
+
+def _roles(ids: list[int]):
+    roles = Person.roles.through.objects.filter(person_id__in=ids)
+    return roles.order_by("role__name").values_list("person_id", "role__name")
+
+
+def _detention_places(ids: list[int], public: bool):
+    detentions = Detention.objects.filter(_shown(public), person_id__in=ids)
+    return detentions.order_by(F("started_on").asc(nulls_last=True), "id").values_list(
+        "person_id", "facility__name", "facility__publication", "place__name", "place__publication"
+    )
+
+
+def _incident_places(ids: list[int], public: bool):
+    # One filter() call, so one join to the incident's places (two would multiply the rows).
+    involvements = Involvement.objects.filter(
+        Q(
+            _shown(public),
+            incident__publication=Publication.PUBLISHED,
+            incident__places__publication=Publication.PUBLISHED,
+        )
+        if public
+        else Q(incident__places__isnull=False),
+        person_id__in=ids,
+    )
+    return involvements.order_by("incident", "role", "id", "incident__places__name").values_list(
+        "person_id", "incident__places__name"
+    )
 
 
 def _places(ids: list[int], *, public: bool) -> dict[int, Place]:
