@@ -1,5 +1,6 @@
 """The search engine, on both databases: what it finds, in what order, and what it never shows."""
 
+import datetime
 import io
 
 import pytest
@@ -379,6 +380,35 @@ def test_it_shows_a_person_with_other_names_status_roles_and_places(client):
     assert "Semey" in html
     html = client.get("/en/search/", {"q": "kyzy"}).content.decode()
     assert "matched: Raigul Sadyr-Kyzy" in html
+
+
+def test_each_entry_shows_its_own_status_and_escapes_every_value(client):
+    """Entries share their labels and written statuses within a page, never each other's."""
+    same_day = datetime.date(2022, 1, 6)
+    cases = [
+        ("Yerlan <b>Bold</b>", m.Status.DETAINED, same_day, "day"),
+        ("Yerlan Second", m.Status.DETAINED, same_day, "day"),
+        ("Yerlan Third", m.Status.DETAINED, datetime.date(2022, 1, 1), "month"),
+        ("Yerlan Fourth", m.Status.RELEASED, same_day, "day"),
+        ("Yerlan Undated", m.Status.DETAINED, None, ""),
+    ]
+    for name, status, day, precision in cases:
+        person = make_person(display_name=name, is_unnamed=name.endswith("Third"))
+        make_entry(person, status=status, occurred_on=day, occurred_precision=precision)
+    html = client.get("/en/search/", {"q": "Yerlan"}).content.decode()
+    entries = {
+        entry.split("</a>")[0].split(">")[-1]: entry
+        for entry in html.split('<li class="search-person">')[1:]
+    }
+    assert "<b>Bold</b>" not in html
+    bold = entries["Yerlan &lt;b&gt;Bold&lt;/b&gt;"]
+    assert "Current status: detained, began on Jan. 6, 2022</p>" in bold
+    assert "Current status: detained, began on Jan. 6, 2022</p>" in entries["Yerlan Second"]
+    assert "Current status: detained, began on January 2022</p>" in entries["Yerlan Third"]
+    assert "Current status: released, began on Jan. 6, 2022</p>" in entries["Yerlan Fourth"]
+    assert "Current status: detained</p>" in entries["Yerlan Undated"]
+    assert "badge-unnamed" in entries["Yerlan Third"]
+    assert "badge-unnamed" not in entries["Yerlan Second"]
 
 
 def test_the_search_page_shows_only_public_fields(client):

@@ -48,10 +48,14 @@ def person_badges(person) -> str:
     names no one (a person described, not named), and that the record is made-up demo data.
     A tag rather than an included template: a search page lists twenty persons, and an include
     per entry cost more than the rest of the entry."""
+    return _badges(person.is_unnamed, person.is_demo)
+
+
+def _badges(is_unnamed: bool, is_demo: bool) -> str:
     badges = []
-    if person.is_unnamed:
+    if is_unnamed:
         badges.append(("badge-unnamed", gettext("unnamed in the source")))
-    if person.is_demo:
+    if is_demo:
         badges.append(("badge-demo", gettext("demo data")))
     return format_html_join("", '<span class="badge {}">{}</span>', badges)
 
@@ -95,14 +99,39 @@ def citations(fact) -> str:
     )
 
 
-def _search_labels() -> dict[str, str]:
-    return {
-        "matched": _("matched:"),
-        "other_names": _("Also written:"),
-        "status": _("Current status:"),
-        "roles": _("Roles:"),
-        "places": _("Places:"),
-    }
+class _SearchPage:
+    """What the entries of one search page share, worked out once a page (the render context
+    lasts one render): the labels, translated; each badge set, status, date kind and date
+    written once, however many persons share it."""
+
+    def __init__(self):
+        self.labels = {
+            "matched": _("matched:"),
+            "other_names": _("Also written:"),
+            "status": _("Current status:"),
+            "roles": _("Roles:"),
+            "places": _("Places:"),
+        }
+        self.written: dict[tuple, str] = {}
+
+    def badges(self, person) -> str:
+        key = ("badges", bool(person.is_unnamed), bool(person.is_demo))
+        if key not in self.written:
+            self.written[key] = _badges(*key[1:])
+        return self.written[key]
+
+    def status(self, person) -> str:
+        entry = person.latest_public_entry
+        dated = entry is not None and entry.occurred_on is not None
+        key = ("status", person.public_status) + (
+            (entry.date_kind, entry.occurred_on, entry.occurred_precision) if dated else ()
+        )
+        if key not in self.written:
+            status = person.get_public_status_display()
+            if dated:
+                status = f"{status}, {entry.get_date_kind_display()} {entry.date_display}"
+            self.written[key] = status
+        return self.written[key]
 
 
 @register.simple_tag(takes_context=True)
@@ -113,46 +142,32 @@ def search_person(context, hit) -> str:
 
     Python rather than template tags: a page lists twenty persons, and fourteen template
     lookups each (every one trying a dictionary, then an attribute) were a third of the search
-    page's time (docs/performance.md, search added time). Every value is escaped by
-    format_html. The labels are translated once a page (the render context lasts one render)."""
-    labels = context.render_context.get("search_labels")
-    if labels is None:
-        labels = context.render_context["search_labels"] = _search_labels()
+    page's time (docs/performance.md, search added time). One `format_html` an entry, its
+    format string put together from fixed pieces only, so every value is escaped."""
+    page = context.render_context.get(_SearchPage)
+    if page is None:
+        page = context.render_context[_SearchPage] = _SearchPage()
+    labels = page.labels
     person = hit.obj
-    parts = [
-        format_html(
-            '<a href="{}">{}</a>{}',
-            person.get_absolute_url(),
-            person.display_name,
-            person_badges(person),
-        )
-    ]
+    pieces = ['<li class="search-person"><a href="{}">{}</a>{}']
+    values = [person.get_absolute_url(), person.display_name, page.badges(person)]
     if hit.matched_other_name:
-        matched = format_html('<span class="matched">{} {}</span>', labels["matched"], hit.matched)
-        parts.append(matched)
+        pieces.append('\n<span class="matched">{} {}</span>')
+        values += [labels["matched"], hit.matched]
     if person.search_other_names:
-        parts.append(
-            format_html(
-                '<p class="other-names">{} {}</p>',
-                labels["other_names"],
-                "; ".join(person.search_other_names),
-            )
-        )
+        pieces.append('\n<p class="other-names">{} {}</p>')
+        values += [labels["other_names"], "; ".join(person.search_other_names)]
     if person.public_status:
-        status = person.get_public_status_display()
-        entry = person.latest_public_entry
-        if entry is not None and entry.occurred_on:
-            status = f"{status}, {entry.get_date_kind_display()} {entry.date_display}"
-        parts.append(format_html('<p class="status">{} {}</p>', labels["status"], status))
+        pieces.append('\n<p class="status">{} {}</p>')
+        values += [labels["status"], page.status(person)]
     if person.search_roles:
-        roles = ", ".join(person.search_roles)
-        parts.append(format_html('<p class="roles">{} {}</p>', labels["roles"], roles))
+        pieces.append('\n<p class="roles">{} {}</p>')
+        values += [labels["roles"], ", ".join(person.search_roles)]
     if person.search_place_names:
-        places = ", ".join(person.search_place_names)
-        parts.append(format_html('<p class="places">{} {}</p>', labels["places"], places))
-    return format_html(
-        '<li class="search-person">{}</li>', format_html_join("\n", "{}", ((p,) for p in parts))
-    )
+        pieces.append('\n<p class="places">{} {}</p>')
+        values += [labels["places"], ", ".join(person.search_place_names)]
+    pieces.append("</li>")
+    return format_html("".join(pieces), *values)
 
 
 @register.simple_tag(takes_context=True)
