@@ -1,11 +1,13 @@
 """Value queries compiled once and run with other ids (casetracker.search.compiled)."""
 
+import datetime
+
 import pytest
 
 from casetracker.cases import models as m
 from casetracker.search import compiled
 
-from .factories import make_person
+from .factories import make_entry, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,21 @@ def test_a_query_ignoring_its_ids_is_refused(persons):
 def test_no_ids_no_query(persons, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert compiled.rows(names, [], True) == []
+
+
+def entries(ids):
+    return m.StatusEntry.objects.filter(person_id__in=ids).values_list(
+        "person_id", "occurred_on", "person__is_unnamed", "published_at"
+    )
+
+
+def test_values_come_converted_as_the_orm_gives_them(persons):
+    """Each value as the ORM gives it: on SQLite an aware datetime is text until converted."""
+    person = persons[0]
+    person.is_unnamed = True
+    person.save()
+    entry = make_entry(person, occurred_on=datetime.date(2022, 1, 5))
+    found = compiled.rows(entries, [person.pk])
+    assert found == [(person.pk, datetime.date(2022, 1, 5), True, entry.published_at)]
+    assert found[0][3].tzinfo is not None
+    assert found == list(entries([person.pk]))

@@ -37,6 +37,7 @@ from casetracker.cases.models import (
     PersonName,
     Place,
     Publication,
+    StatusEntry,
 )
 
 from . import backends, compiled
@@ -421,42 +422,35 @@ def _public_places():
     return Place.objects.filter(publication=Publication.PUBLISHED)
 
 
-# What templates/search/results.html shows of a person (a field left out would cost a query
-# per person: tests/test_search.py counts them).
-PERSON_FIELDS = (
-    "public_id",
-    "display_name",
-    "is_unnamed",
-    "is_demo",
-    "public_status",
-    "latest_public_entry__occurred_on",
-    "latest_public_entry__occurred_precision",
-    "latest_public_entry__date_kind",
-)
+# What templates/search/results.html shows of a person and of its latest public status entry (a
+# field left out would cost a query per person: tests/test_search.py counts them).
+PERSON_FIELDS = ("id", "public_id", "display_name", "is_unnamed", "is_demo", "public_status")
+ENTRY_FIELDS = ("id", "occurred_on", "occurred_precision", "date_kind")
 
 
 def _persons(ids: list[int], *, public: bool) -> dict[int, Person]:
     """The page's persons, each with its other names, roles and places as plain strings.
 
-    Five queries whatever the page holds. Only the persons are model instances (their links,
-    badges and status read model methods); names, roles and places come as value rows, since
-    building hundreds of instances for a few words each, and compiling five prefetches, was
-    most of the page's Python time; and those four queries are compiled once for each number
-    of persons (`compiled.rows`), since building and compiling them took three times as long as
-    running them (docs/performance.md, search added time).
+    Five queries whatever the page holds, each built by the ORM and compiled once for each
+    number of persons (`compiled.rows`): building and compiling them took three times as long
+    as PostgreSQL took to run them (docs/performance.md, search added time). Only the persons
+    (and their latest public status entries) become model instances, with only the fields the
+    page shows, as `only()` would give them: their links, badges and status read model methods.
+    Names, roles and places stay plain rows, since building hundreds of instances for a few
+    words each was most of the page's Python time.
     """
     if not ids:
         return {}
-    persons = Person.objects.public() if public else Person.objects.all()
-    # No ORDER BY here or below where the models' default would join the person again to sort
-    # by name: the page keeps the ranking's order, and a person's own rows need only their own.
-    found = {
-        person.pk: person
-        for person in persons.filter(pk__in=ids)
-        .select_related("latest_public_entry")
-        .only(*PERSON_FIELDS)
-        .order_by()
-    }
+    found = {}
+    db = connection.alias
+    for row in compiled.rows(_person_rows, ids, public):
+        person = _instance(Person, PERSON_FIELDS, row[: len(PERSON_FIELDS)], db)
+        entry = row[len(PERSON_FIELDS) :]
+        # The descriptor sets latest_public_entry_id too, as select_related() would.
+        person.latest_public_entry = (
+            _instance(StatusEntry, ENTRY_FIELDS, entry, db) if entry[0] is not None else None
+        )
+        found[person.pk] = person
     ids = list(found)
     other_names: dict[int, list[str]] = {pk: [] for pk in ids}
     all_names: dict[int, set[str]] = {pk: set() for pk in ids}
@@ -486,9 +480,30 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-# The queries of `_persons` after the persons, built by the ORM and compiled once for each number of
-# persons (`compiled.rows`). The persons are public already (when public): a fact of theirs is
+# The queries of `_persons`, built by the ORM and compiled once for each number of persons
+# (`compiled.rows`). After the persons, which are public already (when public), a fact of theirs is
 # public when it is published itself (PersonFactQuerySet.public, without joining the person again).
+
+
+def _instance(model, names: tuple[str, ...], values: Sequence, db: str):
+    """An instance of `model` from the values of some of its fields, the others deferred, as a
+    queryset's `only()` builds it (`Model.from_db` takes the values in the model's order)."""
+    order, places = _field_order(model, names)
+    return model.from_db(db, order, [values[i] for i in places])
+
+
+@functools.cache
+def _field_order(model, names: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    order = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    return order, [names.index(name) for name in order]
+
+
+def _person_rows(ids: list[int], public: bool):
+    persons = Person.objects.public() if public else Person.objects.all()
+    # No ORDER BY here or below where the models' default would join the person again to sort
+    # by name: the page keeps the ranking's order, and a person's own rows need only their own.
+    entry = [f"latest_public_entry__{name}" for name in ENTRY_FIELDS]
+    return persons.filter(pk__in=ids).order_by().values_list(*PERSON_FIELDS, *entry)
 
 
 def _shown(public: bool) -> Q:
