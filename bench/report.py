@@ -143,9 +143,10 @@ def write_report(results_dir: Path, out: Path, sizes: list[int]) -> None:
             "median of 3 indexed and 2 sequential runs; the sequential scan forced with "
             "`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off`). Each figure "
             "is the sum over the two statements the engine runs for the query's candidates: the "
-            "vocabulary lookup (near misses of each word), then one statement of two steps, keys "
-            "holding the words exactly and keys holding near misses, the second read only when "
-            "the first finds fewer than 500; the plans follow, statement by statement.",
+            "vocabulary lookup (near misses of each word), then one statement of up to three "
+            "steps, keys holding the words exactly, keys holding each word's likeliest near "
+            "miss, keys holding any near miss, each read only when those before it found fewer "
+            "than 500; the plans follow, statement by statement.",
             "",
             "| input | query | indexed | sequential scan | ratio |",
             "|---|---|---|---|---|",
