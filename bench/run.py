@@ -100,8 +100,12 @@ def prepare(size: int) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, size: int):
+    def __init__(self, size: int, workers: int = WORKERS, extra: tuple[str, ...] = ()):
+        """The site for bench_<size>: `workers` sync workers, or what `extra` arguments make
+        them (bench/pools.py compares worker classes)."""
         self.env = env_for(size)
+        self.workers = workers
+        self.extra = list(extra)
 
     def __enter__(self):
         self.process = subprocess.Popen(
@@ -111,9 +115,10 @@ class Gunicorn:
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
-                str(WORKERS),
+                str(self.workers),
                 "--log-level",
                 "warning",
+                *self.extra,
             ],
             env=self.env,
             cwd=ROOT,
